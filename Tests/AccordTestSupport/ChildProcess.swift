@@ -1,0 +1,112 @@
+import Foundation
+import Synchronization
+
+/// A child process started by a test: a real peer (grpcio, pika, curl, h2load, wrk) or an
+/// accord binary. It is killed when the handle is released, so a failing test leaves
+/// nothing behind.
+public final class ChildProcess: @unchecked Sendable {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    public struct Timeout: Error, CustomStringConvertible {
+        public let command: [String]
+        public let seconds: Double
+        public var description: String { "\(command.joined(separator: " ")) did not finish within \(seconds)s" }
+    }
+
+    private let process = Process()
+    private let stdoutPipe = Pipe()
+    private let stderrPipe = Pipe()
+    private let output = Mutex<(out: Data, err: Data)>((Data(), Data()))
+    public let command: [String]
+
+    public init(_ command: [String], environment: [String: String] = [:], directory: String? = nil) throws {
+        self.command = command
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command
+        var env = ProcessInfo.processInfo.environment
+        env["PYTHONUNBUFFERED"] = "1"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] h in
+            let d = h.availableData
+            guard let self else { return }
+            self.output.withLock { $0.out.append(d) }
+        }
+        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] h in
+            let d = h.availableData
+            guard let self else { return }
+            self.output.withLock { $0.err.append(d) }
+        }
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { process.terminate(); kill(process.processIdentifier, SIGKILL) }
+        stdoutPipe.fileHandleForReading.readabilityHandler = nil
+        stderrPipe.fileHandleForReading.readabilityHandler = nil
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+
+    public var stdout: String { output.withLock { String(decoding: $0.out, as: UTF8.self) } }
+    public var stderr: String { output.withLock { String(decoding: $0.err, as: UTF8.self) } }
+
+    public func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    /// Waits (off the cooperative pool's threads: it polls with short sleeps) for the line
+    /// `marker` on stdout, e.g. a peer's "READY 50051".
+    public func waitForOutput(containing marker: String, timeout: Double = 20) async throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let line = stdout.split(separator: "\n").first(where: { $0.contains(marker) }) { return String(line) }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw Timeout(command: command, seconds: timeout)
+    }
+
+    /// Waits for exit, killing the process after `timeout` seconds.
+    public func wait(timeout: Double = 60) async throws -> Result {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            if Date() > deadline {
+                kill(process.processIdentifier, SIGKILL)
+                throw Timeout(command: command, seconds: timeout)
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // Drain what the pipes still hold after exit.
+        let restOut = stdoutPipe.fileHandleForReading.readDataToEndOfFile()
+        let restErr = stderrPipe.fileHandleForReading.readDataToEndOfFile()
+        output.withLock { $0.out.append(restOut); $0.err.append(restErr) }
+        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
+    /// Runs a short command to completion, synchronously. For set-up steps, not for peers.
+    public static func run(_ command: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = command
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read before waiting so a chatty child cannot block on a full pipe.
+        let errData = Mutex(Data())
+        let errReader = Thread { errData.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
+        errReader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus,
+                      stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: errData.withLock { String(decoding: $0, as: UTF8.self) })
+    }
+}
