@@ -29,10 +29,14 @@ let package = Package(
         // Fixed-argument wrappers for rabbitmq-c's variadic functions, which Swift cannot call.
         .target(name: "CAMQPShim", dependencies: ["CRabbitMQ"]),
 
+        // JSON values with exact numbers, shared by the protobuf JSON mapping and schema validation.
+        .target(name: "AccordJSON"),
+
         // Run-time protobuf: descriptors from protoc, dynamic binary and JSON codec.
         .target(
             name: "AccordProto",
             dependencies: [
+                "AccordJSON",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -64,6 +68,7 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             path: "Tests/AccordTestSupport"
         ),
+        .testTarget(name: "AccordJSONTests", dependencies: ["AccordJSON"]),
         .testTarget(
             name: "AccordProtoTests",
             dependencies: ["AccordProto", "AccordTestSupport"],
