@@ -1,0 +1,271 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A gRPC client over HTTP/2 cleartext (h2c, prior knowledge) on libnghttp2, spreading
+/// calls round-robin over a pool of connections.
+///
+/// Calls never throw for RPC failures: the result carries the status, how the call ended
+/// (`GRPCCallOutcome`) and its timings, which is what a load test records. A connection
+/// that received GOAWAY or closed is replaced on the next call; streams above a peer's
+/// SETTINGS_MAX_CONCURRENT_STREAMS wait in nghttp2's queue, never exceeding the limit.
+public final class GRPCClient: Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var connections: Int
+        public var settings: HTTP2Settings
+        public var maxMessageSize: Int
+        public var connectTimeout: TimeAmount
+
+        public init(
+            host: String = "127.0.0.1", port: Int, connections: Int = 1,
+            settings: HTTP2Settings = HTTP2Settings(maxConcurrentStreams: 100),
+            maxMessageSize: Int = 4 << 20, connectTimeout: TimeAmount = .seconds(5)
+        ) {
+            self.host = host
+            self.port = port
+            self.connections = max(1, connections)
+            self.settings = settings
+            self.maxMessageSize = maxMessageSize
+            self.connectTimeout = connectTimeout
+        }
+    }
+
+    public let configuration: Configuration
+    private let group: EventLoopGroup
+    private let logger: Logger
+    private let onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?
+    private let slots: [ConnectionSlot]
+    private let nextSlot = Atomic<Int>(0)
+    private let connectionCounter = Atomic<Int>(0)
+
+    /// `onEvent` observes GOAWAY, resets and closes on every connection (called on event loops).
+    public init(
+        configuration: Configuration, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "accord.grpc.client"),
+        onEvent: (@Sendable (GRPCConnectionEvent) -> Void)? = nil
+    ) {
+        self.configuration = configuration
+        self.group = group
+        self.logger = logger
+        self.onEvent = onEvent
+        self.slots = (0..<configuration.connections).map { _ in ConnectionSlot() }
+    }
+
+    /// A unary call: one request message, one response message.
+    public func unary(
+        path: String, request: ByteBuffer, metadata: GRPCMetadata = GRPCMetadata(), timeout: Duration? = nil
+    ) async -> GRPCCallResult {
+        await call(path: path, messages: [request], metadata: metadata, timeout: timeout, sink: .collect)
+    }
+
+    /// A server-streaming call. Responses go to `onMessage` as they arrive (on an event
+    /// loop: keep it short), or are collected in the result when it is nil.
+    public func serverStreaming(
+        path: String, request: ByteBuffer, metadata: GRPCMetadata = GRPCMetadata(), timeout: Duration? = nil,
+        onMessage: (@Sendable (ByteBuffer) -> Void)? = nil
+    ) async -> GRPCCallResult {
+        await call(
+            path: path, messages: [request], metadata: metadata, timeout: timeout,
+            sink: onMessage.map { .callback($0) } ?? .collect)
+    }
+
+    /// A client-streaming or bidirectional call: send messages, then `finish()`, while
+    /// reading `responses`; `result()` gives the status.
+    public func makeStreamingCall(
+        path: String, metadata: GRPCMetadata = GRPCMetadata(), timeout: Duration? = nil
+    ) async -> GRPCStreamingCall {
+        let (responses, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        let request = GRPCClientRequest(
+            path: path, metadata: metadata, timeout: timeout, body: nil, endStream: false,
+            startedAt: MonotonicTime.now())
+        switch await connection(startedAt: request.startedAt) {
+        case .success(let handler):
+            do {
+                let (streamID, result) = try await handler.eventLoop.submit {
+                    handler.value.startCall(request, sink: .stream(continuation))
+                }.get()
+                return GRPCStreamingCall(handler: handler, streamID: streamID, responses: responses, result: result)
+            } catch {
+                continuation.finish()
+                let failed = Self.failed(startedAt: request.startedAt, outcome: .connectionLost, "\(error)")
+                return GRPCStreamingCall(handler: nil, streamID: nil, responses: responses, result: nil, failed: failed)
+            }
+        case .failure(let failed):
+            continuation.finish()
+            return GRPCStreamingCall(handler: nil, streamID: nil, responses: responses, result: nil, failed: failed)
+        }
+    }
+
+    func call(
+        path: String, messages: [ByteBuffer], metadata: GRPCMetadata, timeout: Duration?, sink: GRPCResponseSink
+    ) async -> GRPCCallResult {
+        let startedAt = MonotonicTime.now()
+        var body = ByteBuffer()
+        for message in messages { GRPCMessageFramer.frame(message, into: &body) }
+        let request = GRPCClientRequest(
+            path: path, metadata: metadata, timeout: timeout, body: body, endStream: true, startedAt: startedAt)
+        switch await connection(startedAt: startedAt) {
+        case .success(let handler):
+            do {
+                return try await handler.eventLoop.flatSubmit { handler.value.startCall(request, sink: sink).result }
+                    .get()
+            } catch {
+                return Self.failed(startedAt: startedAt, outcome: .connectionLost, "\(error)")
+            }
+        case .failure(let result):
+            return result
+        }
+    }
+
+    static func failed(startedAt: UInt64, outcome: GRPCCallOutcome, _ message: String) -> GRPCCallResult {
+        GRPCCallResult(
+            status: GRPCStatus(.unavailable, message), outcome: outcome,
+            timings: GRPCCallTimings(started: startedAt, ended: MonotonicTime.now()), connectionID: -1)
+    }
+
+    /// A usable connection from the pool, connecting or replacing one as needed.
+    private enum ConnectionAttempt {
+        case success(NIOLoopBound<GRPCClientConnectionHandler>)
+        /// No connection: the call's result, ready to return.
+        case failure(GRPCCallResult)
+    }
+
+    private func connection(startedAt: UInt64) async -> ConnectionAttempt {
+        let slot = slots[nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue % slots.count]
+        do {
+            return .success(try await slot.handler(connect: makeConnection))
+        } catch {
+            return .failure(Self.failed(startedAt: startedAt, outcome: .connectFailed("\(error)"), "connect failed: \(error)"))
+        }
+    }
+
+    private func makeConnection() -> EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>> {
+        let id = connectionCounter.wrappingAdd(1, ordering: .relaxed).oldValue
+        let configuration = self.configuration, logger = self.logger, onEvent = self.onEvent
+        return ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(configuration.connectTimeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        GRPCClientConnectionHandler(
+                            connectionID: id, configuration: configuration, logger: logger, onEvent: onEvent))
+                }
+            }
+            .connect(host: configuration.host, port: configuration.port)
+            .flatMapThrowing { channel in
+                let handler = try channel.pipeline.syncOperations.handler(type: GRPCClientConnectionHandler.self)
+                onEvent?(.connected(connectionID: id))
+                return NIOLoopBound(handler, eventLoop: channel.eventLoop)
+            }
+            .flatMapErrorThrowing { error in
+                onEvent?(.connectFailed(connectionID: id, reason: "\(error)"))
+                throw error
+            }
+    }
+
+    /// Closes every connection; open calls end with `connectionLost`.
+    public func close() async {
+        for slot in slots { await slot.close() }
+    }
+}
+
+/// One place in the pool: the current connection, or the attempt to make one.
+final class ConnectionSlot: Sendable {
+    private enum State {
+        case idle
+        case connecting(EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>>)
+        case ready(NIOLoopBound<GRPCClientConnectionHandler>, ConnectionHealth)
+    }
+
+    private let state = Mutex<State>(.idle)
+
+    func handler(
+        connect: () -> EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>>
+    ) async throws -> NIOLoopBound<GRPCClientConnectionHandler> {
+        let future: EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>> = state.withLock { state in
+            switch state {
+            case .ready(let handler, let health) where health.isUsable:
+                return handler.eventLoop.makeSucceededFuture(handler)
+            case .connecting(let future):
+                return future
+            case .idle, .ready:
+                let future = connect()
+                state = .connecting(future)
+                return future
+            }
+        }
+        do {
+            let handler = try await future.get()
+            let health = try await handler.eventLoop.submit { handler.value.health }.get()
+            state.withLock { state in
+                if case .connecting(let pending) = state, pending === future { state = .ready(handler, health) }
+            }
+            return handler
+        } catch {
+            state.withLock { state in
+                if case .connecting(let pending) = state, pending === future { state = .idle }
+            }
+            throw error
+        }
+    }
+
+    func close() async {
+        let current: NIOLoopBound<GRPCClientConnectionHandler>? = state.withLock { state in
+            defer { state = .idle }
+            if case .ready(let handler, _) = state { return handler }
+            return nil
+        }
+        guard let current else { return }
+        try? await current.eventLoop.flatSubmit { current.value.close() }.get()
+    }
+}
+
+/// An open client-streaming or bidirectional call.
+public struct GRPCStreamingCall: Sendable {
+    let handler: NIOLoopBound<GRPCClientConnectionHandler>?
+    let streamID: Int32?
+    /// Response messages as they arrive; finishes when the call ends.
+    public let responses: AsyncStream<ByteBuffer>
+    let result: EventLoopFuture<GRPCCallResult>?
+    var failed: GRPCCallResult?
+
+    /// Sends one request message (ignored once the call has ended).
+    public func send(_ message: ByteBuffer) async {
+        await deliver(message, end: false)
+    }
+
+    /// Ends the request stream (END_STREAM).
+    public func finish() async {
+        await deliver(nil, end: true)
+    }
+
+    /// Resets the stream with CANCEL; the result reports CANCELLED.
+    public func cancel() async {
+        guard let handler, let streamID else { return }
+        try? await handler.eventLoop.submit { handler.value.cancel(streamID: streamID) }.get()
+    }
+
+    /// Waits for the status, trailers and timings.
+    public func result() async -> GRPCCallResult {
+        guard let result else { return failed! }
+        return (try? await result.get()) ?? failed ?? GRPCClient.failed(
+            startedAt: MonotonicTime.now(), outcome: .connectionLost, "the call was lost")
+    }
+
+    private func deliver(_ message: ByteBuffer?, end: Bool) async {
+        guard let handler, let streamID else { return }
+        var framed: ByteBuffer?
+        if let message {
+            var buffer = ByteBuffer()
+            GRPCMessageFramer.frame(message, into: &buffer)
+            framed = buffer
+        }
+        try? await handler.eventLoop.submit { [framed] in
+            handler.value.sendMessage(framed, streamID: streamID, end: end)
+        }.get()
+    }
+}

@@ -1,0 +1,346 @@
+import Logging
+import NIOCore
+import Synchronization
+
+/// What a call asks of a connection.
+struct GRPCClientRequest: Sendable {
+    var path: String
+    var metadata: GRPCMetadata
+    var timeout: Duration?
+    /// Framed request messages sent with the HEADERS (unary and server-streaming).
+    var body: ByteBuffer?
+    /// True when `body` is the whole request (END_STREAM after it).
+    var endStream: Bool
+    var startedAt: UInt64
+}
+
+/// Where a call's response messages go.
+enum GRPCResponseSink: Sendable {
+    case collect
+    case stream(AsyncStream<ByteBuffer>.Continuation)
+    case callback(@Sendable (ByteBuffer) -> Void)
+}
+
+/// Whether a connection still takes new calls, readable from any thread.
+final class ConnectionHealth: Sendable {
+    private let usable = Atomic<Bool>(true)
+    var isUsable: Bool { usable.load(ordering: .relaxed) }
+    func markUnusable() { usable.store(false, ordering: .relaxed) }
+}
+
+/// The client end of one HTTP/2 connection.
+final class GRPCClientConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private final class Stream {
+        var result: GRPCCallResult
+        var deframer: GRPCMessageDeframer
+        let sink: GRPCResponseSink
+        let promise: EventLoopPromise<GRPCCallResult>
+        var sawHeaders = false
+        var trailersStatus: GRPCStatus?
+        var resetCode: HTTP2ErrorCode?
+        var localStatus: (GRPCStatus, GRPCCallOutcome)?
+        var deadline: Scheduled<Void>?
+
+        init(result: GRPCCallResult, maxMessageSize: Int, sink: GRPCResponseSink, promise: EventLoopPromise<GRPCCallResult>) {
+            self.result = result
+            self.deframer = GRPCMessageDeframer(maxMessageSize: maxMessageSize)
+            self.sink = sink
+            self.promise = promise
+        }
+    }
+
+    let connectionID: Int
+    let health = ConnectionHealth()
+    private let configuration: GRPCClient.Configuration
+    private let onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?
+    private let logger: Logger
+    private var session: NGHTTP2Session?
+    private var context: ChannelHandlerContext?
+    private var streams: [Int32: Stream] = [:]
+    private var goawayLastStreamID: Int32?
+    private var outbound = ByteBuffer()
+    private let baseHeaders: [HeaderField]
+
+    init(
+        connectionID: Int, configuration: GRPCClient.Configuration, logger: Logger,
+        onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?
+    ) {
+        self.connectionID = connectionID
+        self.configuration = configuration
+        self.logger = logger
+        self.onEvent = onEvent
+        self.baseHeaders = [
+            HeaderField(":method", "POST"), HeaderField(":scheme", "http"),
+            HeaderField(":authority", "\(configuration.host):\(configuration.port)"),
+            HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
+            HeaderField("user-agent", "accord-grpc"),
+        ]
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        outbound = context.channel.allocator.buffer(capacity: 16 << 10)
+        do {
+            session = try NGHTTP2Session(role: .client, settings: configuration.settings, allocator: context.channel.allocator)
+            pump()
+        } catch {
+            logger.error("cannot create an HTTP/2 session", metadata: [LogKey.error: "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let session else { return }
+        do {
+            try session.receive(unwrapInboundIn(data))
+            pump()
+        } catch {
+            logger.debug("closing a connection after an HTTP/2 error", metadata: [LogKey.error: "\(error)"])
+            pump()
+            context.close(promise: nil)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { pump() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        health.markUnusable()
+        let open = streams.keys.sorted()
+        for id in open { complete(id, status: GRPCStatus(.unavailable, "the connection closed"), outcome: .connectionLost) }
+        onEvent?(.closed(connectionID: connectionID, openStreams: open))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logger.debug("connection error", metadata: [LogKey.error: "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: - Calls
+
+    /// Opens the stream; the future completes when the call ends. The stream id is nil when
+    /// the connection refused to open it (the future then already holds the outcome).
+    func startCall(
+        _ request: GRPCClientRequest, sink: GRPCResponseSink
+    ) -> (streamID: Int32?, result: EventLoopFuture<GRPCCallResult>) {
+        let eventLoop = context!.eventLoop
+        let promise = eventLoop.makePromise(of: GRPCCallResult.self)
+        var result = GRPCCallResult(
+            status: GRPCStatus(.unknown), outcome: .completed, timings: GRPCCallTimings(started: request.startedAt),
+            connectionID: connectionID)
+        guard let session, health.isUsable else {
+            result.status = GRPCStatus(.unavailable, "the connection is going away")
+            result.outcome = .refused
+            result.timings.ended = MonotonicTime.now()
+            promise.succeed(result)
+            return (nil, promise.futureResult)
+        }
+        var headers = baseHeaders
+        headers.insert(HeaderField(":path", request.path), at: 2)
+        if let timeout = request.timeout { headers.append(HeaderField("grpc-timeout", GRPCTimeout.encode(timeout))) }
+        headers += request.metadata.headerFields
+        let streamID: Int32
+        do {
+            streamID = try session.submitRequest(headers, body: request.body, endStream: request.endStream)
+        } catch {
+            // nghttp2 refuses new streams once a GOAWAY has been received or sent.
+            result.status = GRPCStatus(.unavailable, "stream not opened: \(error)")
+            result.outcome = .refused
+            result.timings.ended = MonotonicTime.now()
+            promise.succeed(result)
+            return (nil, promise.futureResult)
+        }
+        result.streamID = streamID
+        let stream = Stream(result: result, maxMessageSize: configuration.maxMessageSize, sink: sink, promise: promise)
+        streams[streamID] = stream
+        if let timeout = request.timeout {
+            let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+            stream.deadline = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+                loopBound.value.deadlinePassed(streamID)
+            }
+        }
+        pump()
+        return (streamID, promise.futureResult)
+    }
+
+    func close() -> EventLoopFuture<Void> {
+        health.markUnusable()
+        return context!.close()
+    }
+
+    /// Streaming requests: more framed messages, and the end of the request.
+    func sendMessage(_ framed: ByteBuffer?, streamID: Int32, end: Bool) {
+        guard streams[streamID] != nil else { return }
+        session?.appendBody(streamID: streamID, framed, finish: end)
+        pump()
+    }
+
+    func cancel(streamID: Int32) {
+        guard let stream = streams[streamID] else { return }
+        stream.localStatus = (GRPCStatus(.cancelled, "cancelled by the client"), .reset(.cancel))
+        session?.submitReset(streamID: streamID, code: .cancel)
+        pump()
+    }
+
+    private func deadlinePassed(_ streamID: Int32) {
+        guard let stream = streams[streamID] else { return }
+        stream.localStatus = (GRPCStatus(.deadlineExceeded, "deadline exceeded"), .deadlineExceeded)
+        session?.submitReset(streamID: streamID, code: .cancel)
+        pump()
+    }
+
+    // MARK: - The nghttp2 pump
+
+    private func pump() {
+        guard let session, let context else { return }
+        repeat {
+            for event in session.takeEvents() { handle(event) }
+            guard context.channel.isWritable else { break }
+            do {
+                try session.send(into: &outbound)
+            } catch {
+                context.close(promise: nil)
+                return
+            }
+        } while session.hasEvents
+        if outbound.readableBytes > 0 {
+            context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
+            outbound = context.channel.allocator.buffer(capacity: 16 << 10)
+        }
+        if !session.isAlive {
+            health.markUnusable()
+            context.close(promise: nil)
+        }
+    }
+
+    private func handle(_ event: HTTP2Event) {
+        switch event {
+        case .headersSent(let streamID):
+            streams[streamID]?.result.timings.requestSent = MonotonicTime.now()
+        case .headers(let streamID, let fields, let endStream):
+            guard let stream = streams[streamID] else { return }
+            if !stream.sawHeaders {
+                stream.sawHeaders = true
+                stream.result.timings.headersReceived = MonotonicTime.now()
+                responseHeaders(stream, fields, endStream: endStream)
+            } else {
+                stream.trailersStatus = GRPCStatus(trailers: fields)
+                stream.result.trailingMetadata = GRPCMetadata(headerFields: fields)
+            }
+        case .data(let streamID, let bytes, _):
+            guard let stream = streams[streamID] else { return }
+            session?.consume(streamID: streamID, count: bytes.readableBytes)
+            received(bytes, on: stream)
+        case .rstStreamReceived(let streamID, let code):
+            streams[streamID]?.resetCode = code
+            onEvent?(.streamReset(connectionID: connectionID, streamID: streamID, code: code))
+        case .goawayReceived(let lastStreamID, let code, _):
+            health.markUnusable()
+            goawayLastStreamID = lastStreamID
+            let refused = streams.keys.filter { $0 > lastStreamID }.sorted()
+            onEvent?(.goaway(connectionID: connectionID, lastStreamID: lastStreamID, code: code, refusedStreams: refused))
+        case .streamClosed(let streamID, let code):
+            closed(streamID, code: code)
+        case .endStream, .pingAckReceived, .goawaySent, .trailersDue:
+            break
+        }
+    }
+
+    private func responseHeaders(_ stream: Stream, _ fields: [HeaderField], endStream: Bool) {
+        let httpStatus = fields.first(where: { $0.name == ":status" })?.value ?? ""
+        let contentType = fields.first(where: { $0.name == "content-type" })?.value ?? ""
+        stream.result.initialMetadata = GRPCMetadata(headerFields: fields)
+        if let status = GRPCStatus(trailers: fields), endStream {
+            // Trailers-only: the status arrives in the only HEADERS frame.
+            stream.trailersStatus = status
+            stream.result.initialMetadata = GRPCMetadata()
+            stream.result.trailingMetadata = GRPCMetadata(headerFields: fields)
+        } else if httpStatus != "200" {
+            stream.localStatus = (
+                GRPCStatus(Self.statusCode(forHTTPStatus: httpStatus), "HTTP status \(httpStatus)"),
+                .protocolViolation("HTTP status \(httpStatus)")
+            )
+        } else if !contentType.hasPrefix("application/grpc") {
+            stream.localStatus = (
+                GRPCStatus(.unknown, "unexpected content-type '\(contentType)'"),
+                .protocolViolation("content-type '\(contentType)'")
+            )
+        }
+    }
+
+    /// The gRPC code for a non-200 HTTP status (gRPC's http-grpc-status-mapping).
+    static func statusCode(forHTTPStatus status: String) -> GRPCStatus.Code {
+        switch status {
+        case "400": .internal
+        case "401": .unauthenticated
+        case "403": .permissionDenied
+        case "404": .unimplemented
+        case "429", "502", "503", "504": .unavailable
+        default: .unknown
+        }
+    }
+
+    private func received(_ bytes: ByteBuffer, on stream: Stream) {
+        stream.deframer.append(bytes)
+        do {
+            while let message = try stream.deframer.next() {
+                if stream.result.timings.firstMessage == nil { stream.result.timings.firstMessage = MonotonicTime.now() }
+                switch stream.sink {
+                case .collect: stream.result.messages.append(message)
+                case .stream(let continuation): continuation.yield(message)
+                case .callback(let deliver): deliver(message)
+                }
+            }
+        } catch {
+            guard let streamID = stream.result.streamID, stream.localStatus == nil else { return }
+            let status: GRPCStatus =
+                switch error {
+                case .messageTooLarge(let length, let limit):
+                    GRPCStatus(.resourceExhausted, "response message of \(length) bytes is over the limit of \(limit)")
+                default: GRPCStatus(.internal, "bad response framing: \(error)")
+                }
+            stream.localStatus = (status, .protocolViolation(status.message))
+            session?.submitReset(streamID: streamID, code: .cancel)
+        }
+    }
+
+    private func closed(_ streamID: Int32, code: HTTP2ErrorCode) {
+        guard let stream = streams[streamID] else { return }
+        if let local = stream.localStatus {
+            complete(streamID, status: local.0, outcome: local.1)
+        } else if let status = stream.trailersStatus {
+            do {
+                try stream.deframer.finish()
+                complete(streamID, status: status, outcome: .completed)
+            } catch {
+                complete(
+                    streamID, status: GRPCStatus(.internal, "the response ended inside a message"),
+                    outcome: .protocolViolation("truncated message"))
+            }
+        } else if code == .refusedStream || stream.resetCode == .refusedStream
+            || (goawayLastStreamID.map { streamID > $0 } ?? false)
+        {
+            complete(streamID, status: GRPCStatus(.unavailable, "stream refused by the server"), outcome: .refused)
+        } else {
+            let reset = stream.resetCode ?? code
+            let statusCode: GRPCStatus.Code = reset == .cancel ? .cancelled : .unavailable
+            complete(streamID, status: GRPCStatus(statusCode, "stream reset with \(reset)"), outcome: .reset(reset))
+        }
+    }
+
+    private func complete(_ streamID: Int32, status: GRPCStatus, outcome: GRPCCallOutcome) {
+        guard let stream = streams.removeValue(forKey: streamID) else { return }
+        stream.deadline?.cancel()
+        stream.result.status = status
+        stream.result.outcome = outcome
+        stream.result.timings.ended = MonotonicTime.now()
+        if case .stream(let continuation) = stream.sink { continuation.finish() }
+        stream.promise.succeed(stream.result)
+    }
+}
