@@ -156,10 +156,16 @@ public final class GRPCClient: Sendable {
                 }
             }
             .connect(host: configuration.host, port: configuration.port)
-            .flatMapThrowing { channel in
-                let handler = try channel.pipeline.syncOperations.handler(type: GRPCClientConnectionHandler.self)
-                onEvent?(.connected(connectionID: id))
-                return NIOLoopBound(handler, eventLoop: channel.eventLoop)
+            .flatMap { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.handler(type: GRPCClientConnectionHandler.self).ready
+                }
+                .flatMap { $0 }
+                .flatMapThrowing {
+                    let handler = try channel.pipeline.syncOperations.handler(type: GRPCClientConnectionHandler.self)
+                    onEvent?(.connected(connectionID: id))
+                    return NIOLoopBound(handler, eventLoop: channel.eventLoop)
+                }
             }
             .flatMapErrorThrowing { error in
                 onEvent?(.connectFailed(connectionID: id, reason: "\(error)"))

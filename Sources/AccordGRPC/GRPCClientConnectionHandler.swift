@@ -63,6 +63,9 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler {
     private var goawayLastStreamID: Int32?
     private var outbound = ByteBuffer()
     private let baseHeaders: [HeaderField]
+    /// Completed by the server's first SETTINGS: opening streams before then could exceed
+    /// a SETTINGS_MAX_CONCURRENT_STREAMS we have not seen yet, and get them refused.
+    private var settingsPromise: EventLoopPromise<Void>?
 
     init(
         connectionID: Int, configuration: GRPCClient.Configuration, logger: Logger,
@@ -80,8 +83,12 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler {
         ]
     }
 
+    /// Succeeds once the server's SETTINGS have arrived; fails if the connection closes first.
+    var ready: EventLoopFuture<Void> { settingsPromise!.futureResult }
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        settingsPromise = context.eventLoop.makePromise()
         outbound = context.channel.allocator.buffer(capacity: 16 << 10)
         do {
             session = try NGHTTP2Session(role: .client, settings: configuration.settings, allocator: context.channel.allocator)
@@ -111,6 +118,7 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         health.markUnusable()
+        settingsPromise?.fail(ChannelError.eof)
         let open = streams.keys.sorted()
         for id in open { complete(id, status: GRPCStatus(.unavailable, "the connection closed"), outcome: .connectionLost) }
         onEvent?(.closed(connectionID: connectionID, openStreams: open))
@@ -247,6 +255,8 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler {
             onEvent?(.goaway(connectionID: connectionID, lastStreamID: lastStreamID, code: code, refusedStreams: refused))
         case .streamClosed(let streamID, let code):
             closed(streamID, code: code)
+        case .settingsReceived:
+            settingsPromise?.succeed()
         case .endStream, .pingAckReceived, .goawaySent, .trailersDue:
             break
         }

@@ -192,7 +192,7 @@ final class GRPCServerConnectionHandler: ChannelDuplexHandler {
             shutdown.pingAckedOrTimedOut(openStreams: streams.count).forEach(perform)
         case .goawaySent(let lastStreamID):
             logger.debug("GOAWAY sent", metadata: [LogKey.lastStreamID: "\(lastStreamID)"])
-        case .rstStreamReceived, .goawayReceived, .headersSent:
+        case .rstStreamReceived, .goawayReceived, .headersSent, .settingsReceived:
             break
         }
     }

@@ -48,6 +48,8 @@ enum HTTP2Event {
     case rstStreamReceived(streamID: Int32, code: HTTP2ErrorCode)
     case goawayReceived(lastStreamID: Int32, code: HTTP2ErrorCode, debug: String)
     case pingAckReceived
+    /// The peer's SETTINGS (not an ACK): its limits, such as max concurrent streams, now apply.
+    case settingsReceived
     case streamClosed(streamID: Int32, code: HTTP2ErrorCode)
     /// The stream's first HEADERS frame has been handed to the socket buffer.
     case headersSent(streamID: Int32)

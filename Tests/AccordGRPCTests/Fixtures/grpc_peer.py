@@ -2,6 +2,7 @@
 
 server PORT        serve accord.test.v1.Echo on 127.0.0.1:PORT, print "READY PORT"
 client PORT        call every method of an Echo server on 127.0.0.1:PORT, print one JSON line of results
+stall PORT         start a huge Expand stream, read one reply, print "STALLED", then never read again
 
 Echo semantics (the accord side implements the same): Say answers "echo:<text>"; text "fail"
 aborts with NOT_FOUND and a message with non-ASCII text and a '%'; delay_ms sleeps first.
@@ -140,6 +141,15 @@ def client(port):
     print(json.dumps(results), flush=True)
 
 
+def stall(port):
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    expand_rpc = channel.unary_stream(PREFIX + "Expand", pb.EchoRequest.SerializeToString, pb.EchoReply.FromString)
+    replies = expand_rpc(pb.EchoRequest(text="x" * 1000, count=10_000_000), timeout=60)
+    next(replies)
+    print("STALLED", flush=True)
+    time.sleep(60)
+
+
 if __name__ == "__main__":
     mode, port = sys.argv[1], int(sys.argv[2])
-    serve(port) if mode == "server" else client(port)
+    {"server": serve, "client": client, "stall": stall}[mode](port)
