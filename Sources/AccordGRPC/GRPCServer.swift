@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 /// A gRPC server over HTTP/2 cleartext (h2c, prior knowledge) on libnghttp2.
@@ -24,11 +25,14 @@ public final class GRPCServer: Sendable {
         public var maxBufferedResponseBytes: Int
         /// How long the first GOAWAY waits for its PING ack before the final GOAWAY.
         public var shutdownPingTimeout: TimeAmount
+        /// How long in-flight calls get to finish when `run()` sees a graceful shutdown.
+        public var gracePeriod: Duration
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, maxMessageSize: Int = 4 << 20,
             settings: HTTP2Settings = HTTP2Settings(), maxBufferedRequestBytes: Int = 1 << 20,
-            maxBufferedResponseBytes: Int = 256 << 10, shutdownPingTimeout: TimeAmount = .seconds(1)
+            maxBufferedResponseBytes: Int = 256 << 10, shutdownPingTimeout: TimeAmount = .seconds(1),
+            gracePeriod: Duration = .seconds(10)
         ) {
             self.host = host
             self.port = port
@@ -37,6 +41,7 @@ public final class GRPCServer: Sendable {
             self.maxBufferedRequestBytes = maxBufferedRequestBytes
             self.maxBufferedResponseBytes = maxBufferedResponseBytes
             self.shutdownPingTimeout = shutdownPingTimeout
+            self.gracePeriod = gracePeriod
         }
     }
 
@@ -121,5 +126,16 @@ public final class GRPCServer: Sendable {
         }
         _ = try? await EventLoopFuture.andAllComplete(connections.map(\.closeFuture), on: eventLoop).get()
         force.cancel()
+    }
+}
+
+extension GRPCServer: Service {
+    /// Serves until the service group's graceful shutdown (SIGTERM/SIGINT in the CLI), then
+    /// drains for `configuration.gracePeriod`. Binds first unless `start()` already did.
+    public func run() async throws {
+        if state.withLock({ $0.listener == nil }) { try await start() }
+        // Throws on cancellation as well as returning on graceful shutdown: either way, drain.
+        try? await gracefulShutdown()
+        await shutdown(grace: configuration.gracePeriod)
     }
 }
