@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries, each behind a small Swift wrapper in the module above it.
@@ -26,6 +27,7 @@ let package = Package(
             pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
         ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Fixed-argument wrappers for rabbitmq-c's variadic functions, which Swift cannot call.
         .target(name: "CAMQPShim", dependencies: ["CRabbitMQ"]),
 
@@ -53,6 +55,18 @@ let package = Package(
             ]
         ),
 
+        // Load generation and measurement: schedules, HDR histograms, thresholds, interval logs.
+        .target(
+            name: "AccordLoad",
+            dependencies: [
+                "CZlib", "AccordJSON", "AccordGRPC",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .executableTarget(
             name: "accord",
             dependencies: [
@@ -70,6 +84,11 @@ let package = Package(
             path: "Tests/AccordTestSupport"
         ),
         .testTarget(name: "AccordJSONTests", dependencies: ["AccordJSON"]),
+        .testTarget(
+            name: "AccordLoadTests",
+            dependencies: ["AccordLoad", "AccordTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "AccordProtoTests",
             dependencies: ["AccordProto", "AccordTestSupport"],

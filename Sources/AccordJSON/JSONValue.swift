@@ -34,6 +34,11 @@ public enum JSONValue: Sendable, Hashable {
         if case .string(let s) = self { return s }
         return nil
     }
+
+    public var numberValue: JSONNumber? {
+        if case .number(let n) = self { return n }
+        return nil
+    }
 }
 
 /// A JSON number, stored as its literal text (already validated by the parser or made
