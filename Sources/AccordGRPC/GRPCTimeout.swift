@@ -34,7 +34,7 @@ public enum GRPCTimeout {
 
 extension Duration {
     /// Whole nanoseconds, saturating at Int64's range.
-    var nanoseconds: Int64 {
+    public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }
