@@ -120,6 +120,36 @@ public final class GRPCClient: Sendable {
         }
     }
 
+    /// Starts a unary call from code on an event loop (the load generator), without a task:
+    /// when the pooled connection lives on the calling loop, the call goes straight to it.
+    public func startUnary(
+        path: String, request: ByteBuffer, metadata: GRPCMetadata = GRPCMetadata(), timeout: Duration? = nil,
+        on eventLoop: EventLoop
+    ) -> EventLoopFuture<GRPCCallResult> {
+        let startedAt = MonotonicTime.now()
+        let slot = slots[nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue % slots.count]
+        if let handler = slot.readyHandler() {
+            var framed = ByteBuffer()
+            GRPCMessageFramer.frame(request, into: &framed)
+            let request = GRPCClientRequest(
+                path: path, metadata: metadata, timeout: timeout, body: framed, endStream: true, startedAt: startedAt)
+            if handler.eventLoop.inEventLoop {
+                return handler.value.startCall(request, sink: .collect).result
+            }
+            return handler.eventLoop.flatSubmit { handler.value.startCall(request, sink: .collect).result }
+        }
+        let promise = eventLoop.makePromise(of: GRPCCallResult.self)
+        promise.completeWithTask {
+            await self.call(path: path, messages: [request], metadata: metadata, timeout: timeout, sink: .collect)
+        }
+        return promise.futureResult
+    }
+
+    /// Opens every pooled connection now (before a load run, so connecting is not measured).
+    public func connectAll() async throws {
+        for slot in slots { _ = try await slot.handler(connect: makeConnection) }
+    }
+
     static func failed(startedAt: UInt64, outcome: GRPCCallOutcome, _ message: String) -> GRPCCallResult {
         GRPCCallResult(
             status: GRPCStatus(.unavailable, message), outcome: outcome,
@@ -216,6 +246,14 @@ final class ConnectionSlot: Sendable {
                 if case .connecting(let pending) = state, pending === future { state = .idle }
             }
             throw error
+        }
+    }
+
+    /// The current connection when it is ready and usable, without waiting.
+    func readyHandler() -> NIOLoopBound<GRPCClientConnectionHandler>? {
+        state.withLock { state in
+            if case .ready(let handler, let health) = state, health.isUsable { return handler }
+            return nil
         }
     }
 

@@ -1,0 +1,89 @@
+import AccordGRPC
+import NIOCore
+
+/// A gRPC unary method as a load interaction: each worker gets its own client whose
+/// connections live on the worker's event loop.
+public struct GRPCUnaryInteraction: LoadInteraction {
+    public let name: String
+    public let host: String
+    public let port: Int
+    public let path: String
+    public let connectionsPerWorker: Int
+    public let timeout: Duration?
+    public let metadata: GRPCMetadata
+    /// The request message for sequence number n (templating happens here).
+    public let payload: @Sendable (UInt64) -> ByteBuffer
+
+    public init(
+        name: String, host: String = "127.0.0.1", port: Int, path: String, connectionsPerWorker: Int = 1,
+        timeout: Duration? = nil, metadata: GRPCMetadata = GRPCMetadata(),
+        payload: @escaping @Sendable (UInt64) -> ByteBuffer
+    ) {
+        self.name = name
+        self.host = host
+        self.port = port
+        self.path = path
+        self.connectionsPerWorker = connectionsPerWorker
+        self.timeout = timeout
+        self.metadata = metadata
+        self.payload = payload
+    }
+
+    public func makeDriver(on eventLoop: EventLoop) -> any LoadInteractionDriver {
+        Driver(interaction: self, eventLoop: eventLoop)
+    }
+
+    final class Driver: LoadInteractionDriver {
+        let interaction: GRPCUnaryInteraction
+        let eventLoop: EventLoop
+        let client: GRPCClient
+
+        init(interaction: GRPCUnaryInteraction, eventLoop: EventLoop) {
+            self.interaction = interaction
+            self.eventLoop = eventLoop
+            self.client = GRPCClient(
+                configuration: .init(
+                    host: interaction.host, port: interaction.port, connections: interaction.connectionsPerWorker),
+                group: eventLoop)
+        }
+
+        func connect() -> EventLoopFuture<Void> {
+            let promise = eventLoop.makePromise(of: Void.self)
+            promise.completeWithTask { [client] in try await client.connectAll() }
+            return promise.futureResult
+        }
+
+        func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
+            let done = NIOLoopBound(done, eventLoop: eventLoop)
+            client.startUnary(
+                path: interaction.path, request: interaction.payload(sequence), metadata: interaction.metadata,
+                timeout: interaction.timeout, on: eventLoop
+            ).hop(to: eventLoop).whenSuccess { result in
+                done.value(RequestOutcome(
+                    error: result.errorKind, sentAt: result.timings.requestSent ?? result.timings.started,
+                    endedAt: result.timings.ended))
+            }
+        }
+
+        func close() -> EventLoopFuture<Void> {
+            let promise = eventLoop.makePromise(of: Void.self)
+            promise.completeWithTask { [client] in await client.close() }
+            return promise.futureResult
+        }
+    }
+}
+
+extension GRPCCallResult {
+    /// The error kind a load report counts this call under, nil for success.
+    public var errorKind: String? {
+        switch outcome {
+        case .completed: status.code == .ok ? nil : "grpc.\(status.code.name)"
+        case .refused: "refused"
+        case .reset(let code): "reset.\(code)"
+        case .connectionLost: "connection_lost"
+        case .connectFailed: "connect_failed"
+        case .deadlineExceeded: "timeout"
+        case .protocolViolation: "protocol"
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import NIOCore
+
+/// How one request ended, as a transport adapter reports it to the load generator.
+public struct RequestOutcome: Sendable {
+    /// nil on success; otherwise the kind of error (`grpc.UNAVAILABLE`, `http.503`, `timeout`, …).
+    public var error: String?
+    /// When the request actually left (monotonic ns); service time is measured from here.
+    public var sentAt: UInt64
+    /// When the response (or the failure) arrived (monotonic ns).
+    public var endedAt: UInt64
+
+    public init(error: String?, sentAt: UInt64, endedAt: UInt64) {
+        self.error = error
+        self.sentAt = sentAt
+        self.endedAt = endedAt
+    }
+}
+
+/// One kind of request in a traffic mix: a gRPC method, a REST operation, an event publish.
+///
+/// `start` is called on the worker's event loop and must call `done` exactly once, on that
+/// same loop, without blocking: transports bound to the worker's loop complete there with no
+/// thread hop, which keeps the per-request path lean.
+public protocol LoadInteraction: Sendable {
+    var name: String { get }
+    /// Called on `eventLoop`: a driver for one worker, bound to that loop.
+    func makeDriver(on eventLoop: EventLoop) -> any LoadInteractionDriver
+}
+
+/// An interaction bound to one worker's event loop; every call happens on that loop.
+public protocol LoadInteractionDriver: AnyObject {
+    /// Opens connections before the run starts, so connecting is not measured as latency.
+    func connect() -> EventLoopFuture<Void>
+    /// Fires request number `sequence` (unique in the run, for `${seq}`-style payloads).
+    func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void)
+    /// Releases connections at the end of the run (called on the worker's loop).
+    func close() -> EventLoopFuture<Void>
+}

@@ -1,0 +1,203 @@
+import AccordGRPC
+import Foundation
+import Histogram
+import Logging
+import NIOCore
+import Synchronization
+
+/// What to run: the model, the traffic mix and the limits.
+public struct LoadPlan: Sendable {
+    public enum Model: Sendable {
+        case open([RateStage])
+        case closed(users: Int, duration: Duration)
+    }
+
+    public struct Entry: Sendable {
+        public var interaction: any LoadInteraction
+        public var weight: Int
+        public init(_ interaction: any LoadInteraction, weight: Int = 1) {
+            self.interaction = interaction
+            self.weight = weight
+        }
+    }
+
+    public var model: Model
+    public var mix: [Entry]
+    public var maxInFlight: Int
+    /// Requests whose intended time falls in the warm-up are sent but not recorded.
+    public var warmup: Duration
+    /// How long in-flight requests get to finish after the schedule ends or a stop.
+    public var drainTimeout: Duration
+
+    public init(
+        model: Model, mix: [Entry], maxInFlight: Int = 10_000, warmup: Duration = .zero,
+        drainTimeout: Duration = .seconds(5)
+    ) {
+        self.model = model
+        self.mix = mix
+        self.maxInFlight = maxInFlight
+        self.warmup = warmup
+        self.drainTimeout = drainTimeout
+    }
+
+    public var duration: Duration {
+        switch model {
+        case .open(let stages): stages.reduce(.zero) { $0 + $1.duration }
+        case .closed(_, let duration): duration
+        }
+    }
+
+    /// Requests the open model's schedule calls for after the warm-up (nil for closed).
+    var intendedRequests: Double? {
+        guard case .open(let stages) = model else { return nil }
+        return stages.reduce(0) { $0 + $1.arrivals }
+    }
+}
+
+/// One second of the run, merged over workers.
+public struct LoadInterval: Sendable {
+    /// Seconds since the start at which the interval began.
+    public var start: Double
+    public var length: Double
+    /// Per interaction, in plan order.
+    public var stats: [LatencyStats]
+    public var inFlight: Int
+    public var generator: GeneratorStats
+}
+
+/// Everything a run measured.
+public struct LoadOutcome: Sendable {
+    public var names: [String]
+    public var totals: [LatencyStats]
+    public var intervals: [LoadInterval]
+    public var generator: GeneratorStats
+    public var startedAt: Date
+    public var elapsed: Duration
+    /// True when the run was stopped early (SIGINT, cancellation): figures are partial.
+    public var interrupted: Bool
+    /// Requests still open when the drain timeout ran out.
+    public var abandonedInFlight: Int
+}
+
+/// Runs a plan over a set of event loops, one worker per loop, and gathers intervals each second.
+public struct LoadRunner: Sendable {
+    public var logger: Logger
+
+    public init(logger: Logger = Logger(label: "accord.load")) {
+        self.logger = logger
+    }
+
+    /// Runs until the plan ends or the task is cancelled (which stops sending, drains, and
+    /// still returns everything measured). `onInterval` sees each second as it closes.
+    public func run(
+        _ plan: LoadPlan, on loops: [EventLoop], onInterval: @Sendable (LoadInterval) -> Void = { _ in }
+    ) async throws -> LoadOutcome {
+        let workers = try await makeWorkers(plan, loops: loops)
+        let startedAt = Date()
+        let start = ContinuousClock.now
+        let startNanos = MonotonicTime.now()
+        for worker in workers { try await worker.eventLoop.submit { worker.value.begin(at: startNanos) }.get() }
+
+        var intervals: [LoadInterval] = []
+        var interrupted = false
+        var stoppedAt: ContinuousClock.Instant?
+        let finished = Flag()
+        EventLoopFuture.andAllComplete(workers.map { w in w.eventLoop.flatSubmit { w.value.finished } }, on: loops[0])
+            .whenComplete { _ in finished.set() }
+        var second = 0
+        while true {
+            second += 1
+            let boundary = start + .seconds(second)
+            while ContinuousClock.now < boundary && !finished.isSet && !Task.isCancelled {
+                try? await Task.sleep(for: min(.milliseconds(20), ContinuousClock.now.duration(to: boundary)))
+            }
+            let overdue = start.duration(to: .now) > plan.duration + plan.drainTimeout
+            if (Task.isCancelled || overdue) && stoppedAt == nil {
+                interrupted = Task.isCancelled
+                stoppedAt = .now
+                for worker in workers { try? await worker.eventLoop.submit { worker.value.stop() }.get() }
+            }
+            let interval = Self.merge(try await snapshot(workers), start: Double(second - 1), now: start.duration(to: .now))
+            intervals.append(interval)
+            onInterval(interval)
+            if finished.isSet { break }
+            if let stoppedAt, stoppedAt.duration(to: .now) >= plan.drainTimeout { break }
+            if stoppedAt != nil {
+                // Draining after a stop: wait for stragglers up to the drain timeout.
+                let drainEnd = stoppedAt! + plan.drainTimeout
+                while ContinuousClock.now < drainEnd && !finished.isSet {
+                    // Not Task.sleep: once cancelled it returns at once, and this would spin.
+                    try? await loops[0].scheduleTask(in: .milliseconds(20)) {}.futureResult.get()
+                }
+            }
+        }
+        let final = try await snapshot(workers)
+        for worker in workers {
+            try? await worker.eventLoop.flatSubmit { worker.value.close() }.get()
+        }
+        var totals = Array(repeating: LatencyStats(), count: plan.mix.count)
+        var generator = GeneratorStats()
+        for snapshot in final {
+            for (i, stats) in snapshot.total.enumerated() { totals[i].add(stats) }
+            generator.add(snapshot.generator)
+        }
+        return LoadOutcome(
+            names: plan.mix.map(\.interaction.name), totals: totals, intervals: intervals, generator: generator,
+            startedAt: startedAt, elapsed: start.duration(to: .now), interrupted: interrupted,
+            abandonedInFlight: final.reduce(0) { $0 + $1.inFlight })
+    }
+
+    private func makeWorkers(_ plan: LoadPlan, loops: [EventLoop]) async throws -> [NIOLoopBound<LoadWorker>] {
+        let warmup = UInt64(plan.warmup.nanoseconds)
+        var workers: [NIOLoopBound<LoadWorker>] = []
+        for (index, loop) in loops.enumerated() {
+            let model: LoadWorker.Model
+            switch plan.model {
+            case .open(let stages):
+                model = .open(ArrivalSchedule(stages: stages, worker: index, of: loops.count))
+            case .closed(let users, let duration):
+                let share = users / loops.count + (index < users % loops.count ? 1 : 0)
+                model = .closed(users: share, duration: duration)
+            }
+            let maxInFlight = max(1, plan.maxInFlight / loops.count)
+            let mix = plan.mix
+            let worker = try await loop.flatSubmit {
+                let drivers = mix.map { $0.interaction.makeDriver(on: loop) }
+                let worker = LoadWorker(
+                    eventLoop: loop, drivers: drivers, weights: mix.map(\.weight), model: model,
+                    warmupNanos: warmup, maxInFlight: maxInFlight, worker: index,
+                    workers: loops.count)
+                let bound = NIOLoopBound(worker, eventLoop: loop)
+                return EventLoopFuture.andAllSucceed(drivers.map { $0.connect() }, on: loop).map { bound }
+            }.get()
+            workers.append(worker)
+        }
+        return workers
+    }
+
+    private func snapshot(_ workers: [NIOLoopBound<LoadWorker>]) async throws -> [LoadWorker.Snapshot] {
+        var snapshots: [LoadWorker.Snapshot] = []
+        for worker in workers { snapshots.append(try await worker.eventLoop.submit { worker.value.snapshot() }.get()) }
+        return snapshots
+    }
+
+    private static func merge(_ snapshots: [LoadWorker.Snapshot], start: Double, now: Duration) -> LoadInterval {
+        var stats = Array(repeating: LatencyStats(), count: snapshots.first?.interval.count ?? 0)
+        var generator = GeneratorStats()
+        for snapshot in snapshots {
+            for (i, s) in snapshot.interval.enumerated() { stats[i].add(s) }
+            generator.add(snapshot.generator)
+        }
+        let elapsed = Double(now.nanoseconds) / 1e9
+        return LoadInterval(
+            start: start, length: max(0.001, elapsed - start), stats: stats,
+            inFlight: snapshots.reduce(0) { $0 + $1.inFlight }, generator: generator)
+    }
+}
+
+/// A one-way flag set from an event loop and polled by the runner.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
+}

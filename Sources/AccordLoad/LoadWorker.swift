@@ -1,0 +1,179 @@
+import AccordGRPC
+import NIOCore
+
+/// The part of a run one event loop drives: it fires requests at their intended times,
+/// keeps at most its share of max-in-flight open, and records outcomes on the same loop,
+/// so nothing on the per-request path takes a lock or hops threads.
+final class LoadWorker {
+    enum Model {
+        case open(ArrivalSchedule)
+        /// Closed model: this many virtual users, each sending as soon as its last request ended.
+        case closed(users: Int, duration: Duration)
+    }
+
+    /// Per-interaction figures since the start (after warm-up) and since the last interval.
+    struct Snapshot: Sendable {
+        var total: [LatencyStats]
+        var interval: [LatencyStats]
+        var generator: GeneratorStats
+        var inFlight: Int
+        var finished: Bool
+    }
+
+    let eventLoop: EventLoop
+    private let drivers: [any LoadInteractionDriver]
+    private let cumulativeWeights: [Int]
+    private var model: Model
+    private var startNanos: UInt64 = 0
+    private var endNanos: UInt64 = .max
+    private let warmupNanos: UInt64
+    private let maxInFlight: Int
+    private let sequenceBase: UInt64
+    private let sequenceStride: UInt64
+    private var sequence: UInt64 = 0
+    private var generator = GeneratorStats()
+    private var total: [LatencyStats]
+    private var interval: [LatencyStats]
+    private var inFlight = 0
+    private var pending: UInt64?
+    private var timer: Scheduled<Void>?
+    private var stopped = false
+    private var random: SplitMix64
+    private var onFinished: EventLoopPromise<Void>
+    private var finishSignalled = false
+
+    init(
+        eventLoop: EventLoop, drivers: [any LoadInteractionDriver], weights: [Int], model: Model,
+        warmupNanos: UInt64, maxInFlight: Int, worker: Int, workers: Int
+    ) {
+        self.eventLoop = eventLoop
+        self.drivers = drivers
+        var running = 0
+        self.cumulativeWeights = weights.map { running += $0; return running }
+        self.model = model
+        self.warmupNanos = warmupNanos
+        self.maxInFlight = max(1, maxInFlight)
+        self.sequenceBase = UInt64(worker)
+        self.sequenceStride = UInt64(workers)
+        self.total = Array(repeating: LatencyStats(), count: drivers.count)
+        self.interval = Array(repeating: LatencyStats(), count: drivers.count)
+        self.random = SplitMix64(seed: 0x5EED &+ UInt64(worker))
+        self.onFinished = eventLoop.makePromise()
+    }
+
+    /// Completes when the schedule is over and every request has ended (or `stop` was called).
+    var finished: EventLoopFuture<Void> { onFinished.futureResult }
+
+    /// Starts the schedule; its times count from `startNanos` (shared by all workers).
+    func begin(at startNanos: UInt64) {
+        self.startNanos = startNanos
+        switch model {
+        case .open: tick()
+        case .closed(let users, let duration):
+            endNanos = startNanos + UInt64(duration.nanoseconds)
+            for _ in 0..<min(users, maxInFlight) { fire(intended: MonotonicTime.now()) }
+        }
+    }
+
+    /// Stops sending; requests in flight still complete and are recorded.
+    func stop() {
+        stopped = true
+        timer?.cancel()
+        finishIfIdle()
+    }
+
+    func close() -> EventLoopFuture<Void> {
+        EventLoopFuture.andAllComplete(drivers.map { $0.close() }, on: eventLoop)
+    }
+
+    func snapshot() -> Snapshot {
+        defer { interval = Array(repeating: LatencyStats(), count: drivers.count) }
+        return Snapshot(total: total, interval: interval, generator: generator, inFlight: inFlight, finished: stopped && inFlight == 0)
+    }
+
+    private func tick() {
+        guard !stopped, case .open(var schedule) = model else { return }
+        let now = MonotonicTime.now()
+        while inFlight < maxInFlight {
+            guard let next = pending ?? schedule.next() else {
+                model = .open(schedule)
+                stopped = true
+                finishIfIdle()
+                return
+            }
+            let due = startNanos + next
+            if due > now {
+                pending = next
+                model = .open(schedule)
+                let bound = NIOLoopBound(self, eventLoop: eventLoop)
+                timer = eventLoop.scheduleTask(deadline: .uptimeNanoseconds(due)) { bound.value.tick() }
+                return
+            }
+            pending = nil
+            generator.scheduled += 1
+            fire(intended: due)
+        }
+        // At max in flight: the schedule waits where it is; completions resume it, and
+        // the wait shows as latency because it counts from the intended time.
+        model = .open(schedule)
+    }
+
+    private func fire(intended: UInt64) {
+        let lag = MonotonicTime.now() &- intended
+        if lag > GeneratorStats.lateThresholdNanos { generator.late += 1 }
+        generator.maxLagNanos = max(generator.maxLagNanos, lag)
+        generator.sent += 1
+        let index = pick()
+        let number = sequenceBase + sequence * sequenceStride
+        sequence += 1
+        inFlight += 1
+        drivers[index].start(sequence: number) { [self] outcome in
+            completed(index: index, intended: intended, outcome: outcome)
+        }
+    }
+
+    private func completed(index: Int, intended: UInt64, outcome: RequestOutcome) {
+        inFlight -= 1
+        if intended >= startNanos + warmupNanos {
+            total[index].record(intended: intended, outcome: outcome)
+            interval[index].record(intended: intended, outcome: outcome)
+        }
+        switch model {
+        case .open:
+            if pending != nil || !stopped { tick() }
+        case .closed:
+            if !stopped && MonotonicTime.now() < endNanos {
+                generator.scheduled += 1
+                fire(intended: MonotonicTime.now())
+            } else {
+                stopped = true
+            }
+        }
+        finishIfIdle()
+    }
+
+    private func finishIfIdle() {
+        guard stopped, inFlight == 0, !finishSignalled else { return }
+        finishSignalled = true
+        onFinished.succeed()
+    }
+
+    private func pick() -> Int {
+        guard drivers.count > 1 else { return 0 }
+        let roll = Int(random.next() % UInt64(cumulativeWeights.last!))
+        return cumulativeWeights.firstIndex { roll < $0 }!
+    }
+}
+
+/// A small, fast, seedable generator for the traffic mix: reproducible runs, no locks.
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

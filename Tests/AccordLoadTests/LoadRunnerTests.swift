@@ -1,0 +1,109 @@
+import AccordGRPC
+import AccordLoad
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+
+/// The load generator against a real gRPC server on loopback.
+@Suite struct LoadRunnerTests {
+    /// A server whose one method answers at once, except during a stall every call waits it out.
+    enum StallingServer {
+        static func make() -> (GRPCServer, @Sendable (Duration) -> Void) {
+            let stallUntil = Mutex<ContinuousClock.Instant?>(nil)
+            let server = GRPCServer(handlers: [
+                "/t.Stall/Call": .unary { _, request in
+                    if let until = stallUntil.withLock({ $0 }), ContinuousClock.now < until {
+                        try await Task.sleep(until: until)
+                    }
+                    return request
+                }
+            ])
+            return (server, { length in stallUntil.withLock { $0 = .now + length } })
+        }
+    }
+
+    static func interaction(port: Int) -> GRPCUnaryInteraction {
+        GRPCUnaryInteraction(name: "stall", port: port, path: "/t.Stall/Call", payload: { _ in ByteBuffer(bytes: [8, 1]) })
+    }
+
+    static func p999ms(_ stats: LatencyStats, corrected: Bool = true) -> Double {
+        Double((corrected ? stats.corrected : stats.service).valueAtPercentile(99.9)) / 1000
+    }
+
+    @Test func openModelSeesAStallThatTheClosedModelHides() async throws {
+        let (server, stall) = StallingServer.make()
+        let port = try await server.start()
+        let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().map { $0 }
+        let runner = LoadRunner()
+
+        let stallOnce = { @Sendable in
+            try? await Task.sleep(for: .seconds(1))
+            stall(.milliseconds(600))
+        }
+        async let openStall: Void = stallOnce()
+        let open = try await runner.run(
+            LoadPlan(model: .open([RateStage(rate: 1000, for: .seconds(3))]), mix: [.init(Self.interaction(port: port))]),
+            on: loops)
+        await openStall
+        async let closedStall: Void = stallOnce()
+        let closed = try await runner.run(
+            LoadPlan(model: .closed(users: 2, duration: .seconds(3)), mix: [.init(Self.interaction(port: port))]),
+            on: loops)
+        await closedStall
+        await server.shutdown(grace: .seconds(1))
+
+        let openStats = open.totals[0], closedStats = closed.totals[0]
+        #expect(openStats.requests == 3000)
+        #expect(openStats.errorCount == 0)
+        #expect(Self.p999ms(openStats) >= 500, "open p99.9 \(Self.p999ms(openStats)) ms")
+        // Both histograms exist; service time (from the actual send) is never above the corrected one.
+        #expect(openStats.service.totalCount == openStats.corrected.totalCount)
+        #expect(openStats.service.max <= openStats.corrected.max)
+        // The closed model saw the stall too (its max), but with only its few waiting users.
+        #expect(Double(closedStats.corrected.max) / 1000 >= 500)
+        #expect(Self.p999ms(closedStats) < 500, "closed p99.9 \(Self.p999ms(closedStats)) ms")
+        #expect(closedStats.requests > 1000)
+    }
+
+    @Test func holdsTheIntendedRate() async throws {
+        let (server, _) = StallingServer.make()
+        let port = try await server.start()
+        let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().map { $0 }
+        let outcome = try await LoadRunner().run(
+            LoadPlan(model: .open([RateStage(rate: 2000, for: .seconds(5))]), mix: [.init(Self.interaction(port: port))]),
+            on: loops)
+        await server.shutdown(grace: .seconds(1))
+        let sent = outcome.generator.sent
+        #expect(sent == 10_000)
+        #expect(outcome.totals[0].requests == 10_000)
+        #expect(outcome.totals[0].errorCount == 0)
+        // Sends per second follow the schedule within 2%, unless the generator itself reports
+        // that it fell behind (late sends), which is what a starved machine must show.
+        let cumulative = outcome.intervals.map(\.generator.sent)
+        let perSecond = zip(cumulative, [0] + cumulative).map { $0 - $1 }.prefix(5)
+        let onSchedule = perSecond.allSatisfy { $0 >= 1960 && $0 <= 2040 }
+        let reportedBehind = Double(outcome.generator.late) / Double(sent) >= 0.02
+        #expect(onSchedule || reportedBehind, "sent per second: \(Array(perSecond)), late: \(outcome.generator.late)")
+    }
+
+    @Test func stopsEarlyOnCancellationAndKeepsWhatItMeasured() async throws {
+        let (server, _) = StallingServer.make()
+        let port = try await server.start()
+        let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().map { $0 }
+        let run = Task {
+            try await LoadRunner().run(
+                LoadPlan(model: .open([RateStage(rate: 500, for: .seconds(60))]), mix: [.init(Self.interaction(port: port))]),
+                on: loops)
+        }
+        try await Task.sleep(for: .milliseconds(1500))
+        run.cancel()
+        let outcome = try await run.value
+        await server.shutdown(grace: .seconds(1))
+        #expect(outcome.interrupted)
+        #expect(outcome.totals[0].requests > 400)
+        #expect(outcome.totals[0].requests < 2000)
+        #expect(outcome.elapsed < .seconds(10))
+    }
+}
