@@ -28,7 +28,7 @@ struct ProtoJSONWriter {
 
     func message(_ message: DynamicMessage) throws(ProtoJSONError) -> JSONValue {
         let info = message.descriptor.info
-        if let wellKnown = info.wellKnown, wellKnown != .empty {
+        if let wellKnown = info.wellKnown {
             return try self.wellKnown(message, wellKnown)
         }
         return .object(try members(of: message))
@@ -122,7 +122,7 @@ struct ProtoJSONReader {
     func message(_ json: JSONValue, type: MessageDescriptor, depth: Int) throws(ProtoJSONError) -> DynamicMessage {
         guard depth <= options.maxDepth else { throw ProtoJSONError(.nestingTooDeep(limit: options.maxDepth)) }
         let info = type.info
-        if let wellKnown = info.wellKnown, wellKnown != .empty {
+        if let wellKnown = info.wellKnown {
             return try self.wellKnown(json, wellKnown, type: type, depth: depth)
         }
         guard case .object(let members) = json else {
@@ -231,7 +231,9 @@ struct ProtoJSONReader {
             return .uint64(try Self.integer(json, UInt64.self))
         case .float:
             let value = try Self.floatingPoint(json)
-            guard !value.isFinite || abs(value) <= Double(Float.greatestFiniteMagnitude) else {
+            // In range when it rounds to a finite float: the shortest text of the largest float
+            // (3.4028235e38) is a little above it as a double.
+            guard !value.isFinite || Float(value).isFinite else {
                 throw ProtoJSONError(.invalidValue(expected: "a float in range", found: json.jsonText))
             }
             return .float(Float(value))
@@ -280,22 +282,21 @@ struct ProtoJSONReader {
         }
     }
 
-    /// An integer from a JSON number (any integral form: `5`, `5.0`, `5e0`) or a decimal string.
+    /// An integer from a JSON number or a string holding one, in any integral form (`5`, `5.0`,
+    /// `5e0`), as Python's and Go's parsers accept.
     static func integer<I: FixedWidthInteger>(_ json: JSONValue, _: I.Type) throws(ProtoJSONError) -> I {
-        let value: I?
+        let number: JSONNumber?
         switch json {
         case .number(let n):
-            if let exact = I(n.literal) {
-                value = exact
-            } else if I.isSigned {
-                value = n.int64Value.flatMap { I(exactly: $0) }
-            } else {
-                value = n.uint64Value.flatMap { I(exactly: $0) }
-            }
+            number = n
         case .string(let s):
-            value = I(s)
+            if case .number(let n)? = try? JSONParser.parse(s) { number = n } else { number = nil }
         default:
             throw ProtoJSONError(.wrongJSONType(expected: "an integer", found: json.typeName))
+        }
+        let value: I? = number.flatMap { n in
+            if let exact = I(n.literal) { return exact }
+            return I.isSigned ? n.int64Value.flatMap { I(exactly: $0) } : n.uint64Value.flatMap { I(exactly: $0) }
         }
         guard let value else {
             throw ProtoJSONError(.invalidValue(expected: "an integer that fits \(I.self)", found: json.jsonText))

@@ -48,8 +48,6 @@ extension ProtoJSONWriter {
             return try valueMessage(message)
         case .any:
             return try any(message)
-        case .empty:
-            return .object([:])
         case .doubleValue, .floatValue, .int64Value, .uint64Value, .int32Value, .uint32Value, .boolValue,
              .stringValue, .bytesValue:
             // A wrapper shows its value even when zero: the wrapper's presence is the point.
@@ -91,7 +89,7 @@ extension ProtoJSONWriter {
             throw ProtoJSONError(.undecodableAny(error))
         }
         var object: [String: JSONValue]
-        if let kind = type.info.wellKnown, kind != .empty {
+        if let kind = type.info.wellKnown {
             object = ["value": try wellKnown(inner, kind)]
         } else {
             object = try members(of: inner)
@@ -138,8 +136,6 @@ extension ProtoJSONReader {
             return try value(json, type: type, depth: depth)
         case .any:
             return try any(json, type: type, depth: depth)
-        case .empty:
-            break
         case .doubleValue, .floatValue, .int64Value, .uint64Value, .int32Value, .uint32Value, .boolValue,
              .stringValue, .bytesValue:
             let field = type.info.fields[0]
@@ -226,7 +222,7 @@ extension ProtoJSONReader {
             throw ProtoJSONError(.unresolvableAnyType(typeURL: typeURL), path: "@type")
         }
         let inner: DynamicMessage
-        if let kind = innerType.info.wellKnown, kind != .empty {
+        if innerType.info.wellKnown != nil {
             if let extra = members.keys.sorted().first(where: { $0 != "@type" && $0 != "value" }),
                !options.ignoreUnknownFields {
                 throw ProtoJSONError(.unknownField(name: extra, message: "google.protobuf.Any"), path: extra)

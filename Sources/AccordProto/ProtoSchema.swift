@@ -87,9 +87,9 @@ final class SchemaStorage: Sendable {
     }
 }
 
-/// The well-known types whose JSON form is special.
+/// The well-known types whose JSON form is special (`Empty` is not: it is an ordinary `{}`).
 enum WellKnownType: Sendable {
-    case any, timestamp, duration, fieldMask, empty, structValue, value, listValue
+    case any, timestamp, duration, fieldMask, structValue, value, listValue
     case doubleValue, floatValue, int64Value, uint64Value, int32Value, uint32Value, boolValue, stringValue, bytesValue
 
     init?(fullName: String) {
@@ -98,7 +98,6 @@ enum WellKnownType: Sendable {
         case "google.protobuf.Timestamp": self = .timestamp
         case "google.protobuf.Duration": self = .duration
         case "google.protobuf.FieldMask": self = .fieldMask
-        case "google.protobuf.Empty": self = .empty
         case "google.protobuf.Struct": self = .structValue
         case "google.protobuf.Value": self = .value
         case "google.protobuf.ListValue": self = .listValue

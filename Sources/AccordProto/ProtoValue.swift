@@ -16,6 +16,45 @@ public enum ProtoValue: Sendable, Hashable {
     case list([ProtoValue])
     case map([ProtoValue: ProtoValue])
 
+    /// Floating-point values compare by bit pattern, so NaN equals itself and -0.0 differs from
+    /// 0.0, as their encodings do: a message equals its own round trip.
+    public static func == (a: ProtoValue, b: ProtoValue) -> Bool {
+        switch (a, b) {
+        case (.bool(let x), .bool(let y)): x == y
+        case (.int32(let x), .int32(let y)): x == y
+        case (.int64(let x), .int64(let y)): x == y
+        case (.uint32(let x), .uint32(let y)): x == y
+        case (.uint64(let x), .uint64(let y)): x == y
+        case (.float(let x), .float(let y)): x.bitPattern == y.bitPattern
+        case (.double(let x), .double(let y)): x.bitPattern == y.bitPattern
+        case (.string(let x), .string(let y)): x == y
+        case (.bytes(let x), .bytes(let y)): x == y
+        case (.enumNumber(let x), .enumNumber(let y)): x == y
+        case (.message(let x), .message(let y)): x == y
+        case (.list(let x), .list(let y)): x == y
+        case (.map(let x), .map(let y)): x == y
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .bool(let v): hasher.combine(v)
+        case .int32(let v): hasher.combine(v)
+        case .int64(let v): hasher.combine(v)
+        case .uint32(let v): hasher.combine(v)
+        case .uint64(let v): hasher.combine(v)
+        case .float(let v): hasher.combine(v.bitPattern)
+        case .double(let v): hasher.combine(v.bitPattern)
+        case .string(let v): hasher.combine(v)
+        case .bytes(let v): hasher.combine(v)
+        case .enumNumber(let v): hasher.combine(v)
+        case .message(let v): hasher.combine(v)
+        case .list(let v): hasher.combine(v)
+        case .map(let v): hasher.combine(v)
+        }
+    }
+
     public var boolValue: Bool? { if case .bool(let v) = self { v } else { nil } }
     public var stringValue: String? { if case .string(let v) = self { v } else { nil } }
     public var bytesValue: [UInt8]? { if case .bytes(let v) = self { v } else { nil } }
