@@ -7,6 +7,13 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public let line: Int
     public let column: Int
 
+    public init(file: String, path: String?, line: Int, column: Int) {
+        self.file = file
+        self.path = path
+        self.line = line
+        self.column = column
+    }
+
     public var description: String { "\(path ?? file):\(line):\(column)" }
 }
 

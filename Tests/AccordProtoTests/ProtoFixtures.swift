@@ -11,13 +11,16 @@ enum ProtoFixtures {
     static let files = ["shop/orders/orders.proto"]
 
     /// Compiled once per test process; protoc is a set-up step, not the thing under test here.
-    private static let compiled: Result<(ProtoSchema, Google_Protobuf_FileDescriptorSet), ProtoCompileError> =
-        Result { () throws(ProtoCompileError) in
-            let set = try ProtoCompiler().compile(files: files, importPaths: [protoRoot])
-            return (try ProtoSchema(descriptorSet: set), set)
-        }
+    private static let compiled = Result { () throws(ProtoCompileError) in
+        try ProtoSchema.compile(files: files, importPaths: [protoRoot])
+    }
 
-    static func schema() throws -> ProtoSchema { try compiled.get().0 }
+    /// The same files as a descriptor set, for the Python peer.
+    private static let descriptorSet = Result { () throws(ProtoCompileError) in
+        try ProtoCompiler().compile(files: files, importPaths: [protoRoot])
+    }
+
+    static func schema() throws -> ProtoSchema { try compiled.get() }
 
     static func message(_ name: String) throws -> MessageDescriptor {
         guard let descriptor = try schema().message(named: name) else {
@@ -36,7 +39,7 @@ enum ProtoFixtures {
         let scratch = try Repository.temporaryDirectory("accord-proto-peer")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let setPath = scratch.appendingPathComponent("set.pb").path
-        try Data(try compiled.get().1.serializedBytes() as [UInt8]).write(to: URL(fileURLWithPath: setPath))
+        try Data(try descriptorSet.get().serializedBytes() as [UInt8]).write(to: URL(fileURLWithPath: setPath))
         let requestPath = scratch.appendingPathComponent("request.json").path
         let request: JSONValue = ["descriptor_set": .string(setPath), "items": .array(items)]
         try Data(request.jsonText.utf8).write(to: URL(fileURLWithPath: requestPath))
