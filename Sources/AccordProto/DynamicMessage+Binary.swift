@@ -122,14 +122,9 @@ extension DynamicMessage {
     {
         switch field.type {
         case .message:
-            let range = try reader.lengthDelimited()
-            guard depth < maxDepth else { throw ProtoDecodingError(.nestingTooDeep(limit: maxDepth), at: range.lowerBound) }
             var message = existing?.messageValue
                 ?? DynamicMessage(type: MessageDescriptor(storage: storage, index: field.messageIndex ?? 0))
-            let outerEnd = reader.end
-            reader.end = range.upperBound
-            try message.decode(from: &reader, depth: depth + 1, maxDepth: maxDepth)
-            reader.end = outerEnd
+            try decodeNested(into: &message, from: &reader, depth: depth, maxDepth: maxDepth)
             return .message(message)
         case .string:
             let range = try reader.lengthDelimited()
@@ -146,6 +141,19 @@ extension DynamicMessage {
         default:
             return try decodeScalar(field.type, from: &reader)
         }
+    }
+
+    /// Reads a length-delimited message into `message`, one level deeper than `depth`.
+    private static func decodeNested(into message: inout DynamicMessage, from reader: inout WireReader,
+                                     depth: Int, maxDepth: Int) throws(ProtoDecodingError) {
+        let range = try reader.lengthDelimited()
+        guard depth < maxDepth else {
+            throw ProtoDecodingError(.nestingTooDeep(limit: maxDepth), at: range.lowerBound)
+        }
+        let outerEnd = reader.end
+        reader.end = range.upperBound
+        try message.decode(from: &reader, depth: depth + 1, maxDepth: maxDepth)
+        reader.end = outerEnd
     }
 
     @inline(__always)
@@ -197,13 +205,8 @@ extension DynamicMessage {
         throws(ProtoDecodingError) -> (ProtoValue, ProtoValue)
     {
         let entryType = MessageDescriptor(storage: storage, index: field.messageIndex ?? 0)
-        let range = try reader.lengthDelimited()
-        guard depth < maxDepth else { throw ProtoDecodingError(.nestingTooDeep(limit: maxDepth), at: range.lowerBound) }
         var entry = DynamicMessage(type: entryType)
-        let outerEnd = reader.end
-        reader.end = range.upperBound
-        try entry.decode(from: &reader, depth: depth + 1, maxDepth: maxDepth)
-        reader.end = outerEnd
+        try decodeNested(into: &entry, from: &reader, depth: depth, maxDepth: maxDepth)
         let keyField = entryType.info.fields[0], valueField = entryType.info.fields[1]
         let key = entry.values[0] ?? ProtoValue.defaultValue(for: keyField.type) ?? .bool(false)
         let value = entry.values[1]

@@ -75,7 +75,9 @@ struct ProtoJSONWriter {
         }
     }
 
-    func single(_ value: ProtoValue, _ field: FieldInfo, _ storage: SchemaStorage) throws(ProtoJSONError) -> JSONValue {
+    func single(_ value: ProtoValue, _ field: FieldInfo, _ storage: SchemaStorage)
+        throws(ProtoJSONError) -> JSONValue
+    {
         switch value {
         case .bool(let v): return .bool(v)
         case .int32(let v): return .number(JSONNumber(v))
@@ -148,7 +150,9 @@ struct ProtoJSONReader {
                 throw ProtoJSONError(.unknownField(name: key, message: info.fullName), path: key)
             }
             let field = info.fields[index]
-            guard seen.insert(index).inserted else { throw ProtoJSONError(.duplicateField(name: field.name), path: key) }
+            guard seen.insert(index).inserted else {
+                throw ProtoJSONError(.duplicateField(name: field.name), path: key)
+            }
             if json == .null, !Self.takesNull(field, storage) { continue }
             if let oneof = field.oneofIndex, !info.oneofs[oneof].isSynthetic {
                 if let first = oneofMembers[oneof] {

@@ -64,7 +64,8 @@ public struct ProtoCompiler: Sendable {
 
         let errorText = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
         guard status == 0 else {
-            throw .protocFailed(status: status, diagnostics: ProtoDiagnostic.parse(errorText, importPaths: importPaths),
+            let diagnostics = ProtoDiagnostic.parse(errorText, importPaths: importPaths)
+            throw .protocFailed(status: status, diagnostics: diagnostics,
                                 output: errorText.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         do {

@@ -163,7 +163,8 @@ public struct ServiceDescriptor: Sendable, CustomStringConvertible {
     public var description: String { fullName }
 
     public func method(named name: String) -> MethodDescriptor? {
-        info.methods.firstIndex { $0.name == name }.map { MethodDescriptor(storage: storage, service: index, index: $0) }
+        info.methods.firstIndex { $0.name == name }
+            .map { MethodDescriptor(storage: storage, service: index, index: $0) }
     }
 }
 

@@ -111,7 +111,8 @@ import Testing
         ("shop.orders.v1.Maps", "0a0312016e", "map entry without its key"),
         ("shop.orders.v1.Maps", "3a02087f", "map entry without its message value"),
         ("shop.orders.v1.Maps", "0a0612016e0a0178", "map entry with value before key"),
-        ("shop.orders.v1.ScalarsPrefix", "150000c03f1805208080808080014a04ffffffff8a010210016801", "unknown fields kept"),
+        ("shop.orders.v1.ScalarsPrefix", "150000c03f1805208080808080014a04ffffffff8a010210016801",
+         "unknown fields kept"),
         ("shop.orders.v1.ScalarsPrefix", "f8ffffff0f01", "unknown field with the largest field number"),
         ("shop.orders.v1.Presence", "280008001200", "optional fields set to zero keep their presence"),
     ]

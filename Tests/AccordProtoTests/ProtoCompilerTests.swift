@@ -55,7 +55,9 @@ import Testing
             Issue.record("expected protoc to fail, got \(String(describing: missingImport))")
             return
         }
-        #expect(diagnostics.contains { $0.file == "m.proto" && $0.line == 2 && $0.message.contains("missing/dep.proto") })
+        #expect(diagnostics.contains {
+            $0.file == "m.proto" && $0.line == 2 && $0.message.contains("missing/dep.proto")
+        })
 
         let missingFile = #expect(throws: ProtoCompileError.self) {
             try ProtoCompiler().compile(files: ["nowhere.proto"], importPaths: [scratch.path])

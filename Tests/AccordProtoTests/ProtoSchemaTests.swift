@@ -7,15 +7,16 @@ import Testing
     @Test func listsServiceMethodsWithPathsTypesAndStreaming() throws {
         let service = try #require(try ProtoFixtures.schema().service(named: "shop.orders.v1.OrderService"))
         let methods = service.methods.map {
-            "\($0.path) \($0.inputType.fullName) -> \($0.outputType.fullName) \($0.clientStreaming) \($0.serverStreaming)"
+            "\($0.path) \($0.inputType.name) -> \($0.outputType.name) \($0.clientStreaming) \($0.serverStreaming)"
         }
         #expect(methods == [
-            "/shop.orders.v1.OrderService/CreateOrder shop.orders.v1.CreateOrderRequest -> shop.orders.v1.Order false false",
-            "/shop.orders.v1.OrderService/GetOrder shop.orders.v1.GetOrderRequest -> shop.orders.v1.Order false false",
-            "/shop.orders.v1.OrderService/ListOrders shop.orders.v1.ListOrdersRequest -> shop.orders.v1.Order false true",
-            "/shop.orders.v1.OrderService/UploadOrders shop.orders.v1.CreateOrderRequest -> shop.orders.v1.OrderSummary true false",
-            "/shop.orders.v1.OrderService/Chat shop.orders.v1.GetOrderRequest -> shop.orders.v1.Order true true",
+            "/shop.orders.v1.OrderService/CreateOrder CreateOrderRequest -> Order false false",
+            "/shop.orders.v1.OrderService/GetOrder GetOrderRequest -> Order false false",
+            "/shop.orders.v1.OrderService/ListOrders ListOrdersRequest -> Order false true",
+            "/shop.orders.v1.OrderService/UploadOrders CreateOrderRequest -> OrderSummary true false",
+            "/shop.orders.v1.OrderService/Chat GetOrderRequest -> Order true true",
         ])
+        #expect(service.method(named: "GetOrder")?.inputType.fullName == "shop.orders.v1.GetOrderRequest")
         let byPath = try #require(try ProtoFixtures.schema().method(path: "/shop.orders.v1.OrderService/ListOrders"))
         #expect(byPath.name == "ListOrders")
         #expect(try ProtoFixtures.schema().method(path: "/shop.orders.v1.OrderService/Nope") == nil)
@@ -30,7 +31,8 @@ import Testing
         #expect(schema.message(named: "shop.orders.v1.Maps.Int32ToInt64Entry")?.isMapEntry == true)
         #expect(schema.message(named: "google.protobuf.Timestamp") != nil)
         #expect(schema.message(named: "Order") == nil)
-        #expect(schema.message(typeURL: "type.googleapis.com/shop.orders.v1.Order")?.fullName == "shop.orders.v1.Order")
+        let url = "type.googleapis.com/shop.orders.v1.Order"
+        #expect(schema.message(typeURL: url)?.fullName == "shop.orders.v1.Order")
         let status = try #require(schema.enumType(named: "shop.orders.v1.Status"))
         #expect(status.values.map(\.name) == ["STATUS_UNSPECIFIED", "PENDING", "SHIPPED", "CANCELLED"])
         #expect(status.name(of: -1) == "CANCELLED")
@@ -100,7 +102,8 @@ import Testing
     /// Declarations point at their line in the .proto on disk, for `accord check` diagnostics.
     @Test func locatesDeclarations() throws {
         let path = ProtoFixtures.protoRoot + "/shop/orders/orders.proto"
-        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         func line(of text: String) throws -> Int {
             try #require(lines.firstIndex { $0.contains(text) }) + 1
         }
