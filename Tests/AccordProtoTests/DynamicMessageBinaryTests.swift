@@ -76,15 +76,7 @@ import Testing
 
     @Test(.enabled(if: try ProtoFixtures.pythonAvailable()))
     func pythonDecodesSwiftBytes() async throws {
-        var items: [JSONValue] = []
-        for item in Self.messages {
-            let json = try JSONParser.parse(item.json)
-            let message = try DynamicMessage(json: json, type: try ProtoFixtures.message(item.type))
-            items.append(["op": "check", "type": .string(item.type), "expected_json": json,
-                          "binary": .string(ProtoFixtures.base64(message.serializedBytes())),
-                          "json": try message.jsonValue()])
-        }
-        let results = try await ProtoFixtures.python(items)
+        let results = try await ProtoFixtures.pythonChecks(Self.messages)
         for (item, result) in zip(Self.messages, results) {
             #expect(result["error"] == nil, "\(item.json): \(result["error"]?.jsonText ?? "")")
             #expect(result["binary_equal"] == .bool(true), "\(item.type) \(item.json): \(result.jsonText)")

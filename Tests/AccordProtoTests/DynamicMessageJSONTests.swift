@@ -77,15 +77,7 @@ import Testing
 
     @Test(.enabled(if: try ProtoFixtures.pythonAvailable()))
     func pythonParsesSwiftJSON() async throws {
-        var items: [JSONValue] = []
-        for item in Self.messages {
-            let input = try JSONParser.parse(item.json)
-            let message = try DynamicMessage(json: input, type: try ProtoFixtures.message(item.type))
-            items.append(["op": "check", "type": .string(item.type), "expected_json": input,
-                          "binary": .string(ProtoFixtures.base64(message.serializedBytes())),
-                          "json": try message.jsonValue()])
-        }
-        let results = try await ProtoFixtures.python(items)
+        let results = try await ProtoFixtures.pythonChecks(Self.messages)
         for (item, result) in zip(Self.messages, results) {
             #expect(result["json_equal"] == .bool(true), "\(item.json): \(result.jsonText)")
         }

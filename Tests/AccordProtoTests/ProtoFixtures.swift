@@ -54,6 +54,19 @@ enum ProtoFixtures {
         return results
     }
 
+    /// Swift reads each (type, JSON) sample and encodes it to binary and JSON; Python says whether
+    /// both encodings parse to the message it reads from the sample (`check` in the script).
+    static func pythonChecks(_ samples: [(type: String, json: String)]) async throws -> [JSONValue] {
+        var items: [JSONValue] = []
+        for sample in samples {
+            let input = try JSONParser.parse(sample.json)
+            let message = try DynamicMessage(json: input, type: try message(sample.type))
+            items.append(["op": "check", "type": .string(sample.type), "expected_json": input,
+                          "binary": .string(base64(message.serializedBytes())), "json": try message.jsonValue()])
+        }
+        return try await python(items)
+    }
+
     static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 
     static func bytes(base64 text: JSONValue?) throws -> [UInt8] {
