@@ -55,6 +55,12 @@ let package = Package(
             ]
         ),
 
+        // Services built from contracts: protobuf-typed gRPC handlers, reference behaviour.
+        .target(
+            name: "AccordServices",
+            dependencies: ["AccordJSON", "AccordProto", "AccordGRPC", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+
         // Load generation and measurement: schedules, HDR histograms, thresholds, interval logs.
         .target(
             name: "AccordLoad",
@@ -70,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "accord",
             dependencies: [
-                "AccordProto", "AccordGRPC",
+                "AccordProto", "AccordGRPC", "AccordServices", "AccordLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,6 +90,11 @@ let package = Package(
             path: "Tests/AccordTestSupport"
         ),
         .testTarget(name: "AccordJSONTests", dependencies: ["AccordJSON"]),
+        .testTarget(
+            name: "AccordCLITests",
+            dependencies: ["AccordTestSupport", "AccordJSON"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "AccordLoadTests",
             dependencies: ["AccordLoad", "AccordTestSupport"],

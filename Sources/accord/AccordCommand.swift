@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Logging
 
 @main
 struct AccordCommand: AsyncParsableCommand {
@@ -6,10 +8,55 @@ struct AccordCommand: AsyncParsableCommand {
         commandName: "accord",
         abstract: "Contract tests and load tests for gRPC, REST and RabbitMQ services.",
         version: AccordVersion.current,
-        subcommands: []
+        subcommands: [Demo.self]
     )
 }
 
 enum AccordVersion {
     static let current = "0.1.0"
+}
+
+/// Options every subcommand shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .notice
+
+    /// Structured logs to stderr; called once, by the subcommand's `run()`.
+    func bootstrap() {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Bad input (a contract, a profile, a flag): exit code 2 with the message, no stack trace.
+struct BadInput: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+extension AsyncParsableCommand {
+    /// Runs `body`, turning `BadInput` into exit code 2 after printing its message.
+    func exitingOnBadInput(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as BadInput {
+            printError(error.message)
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Writes one line to stdout at once, unbuffered: peers and CI logs see each line as it happens.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
 }
