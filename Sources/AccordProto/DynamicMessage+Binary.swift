@@ -40,9 +40,9 @@ extension DynamicMessage {
     {
         let storage = descriptor.storage
         let info = storage.messages[descriptor.index]
-        // Repeated fields and maps collect here and are stored once, so appending stays O(1).
-        var lists: [Int: [ProtoValue]] = [:]
-        var maps: [Int: [ProtoValue: ProtoValue]] = [:]
+        // Repeated fields and maps collect here, by field index, and are stored once at the end.
+        var lists: [[ProtoValue]] = []
+        var maps: [[ProtoValue: ProtoValue]] = []
 
         while !reader.isAtEnd {
             let tagOffset = reader.index
@@ -60,36 +60,36 @@ extension DynamicMessage {
             let field = info.fields[fieldIndex]
             do throws(ProtoDecodingError) {
                 if field.isMap {
-                    if maps[fieldIndex] == nil { maps[fieldIndex] = values[fieldIndex]?.mapValue ?? [:] }
+                    if maps.isEmpty { maps = values.map { $0?.mapValue ?? [:] } }
                     try Self.expect(WireType.lengthDelimited, wireType, at: tagOffset)
                     let (key, value) = try Self.decodeMapEntry(field, storage: storage, from: &reader,
                                                                depth: depth, maxDepth: maxDepth)
-                    maps[fieldIndex, default: [:]][key] = value
+                    maps[fieldIndex][key] = value
                 } else if field.isRepeated {
-                    if lists[fieldIndex] == nil { lists[fieldIndex] = values[fieldIndex]?.listValue ?? [] }
+                    if lists.isEmpty { lists = values.map { $0?.listValue ?? [] } }
                     if wireType == WireType.lengthDelimited, field.type.isPackable {
-                        try Self.decodePacked(field, from: &reader, into: &lists[fieldIndex, default: []])
+                        try Self.decodePacked(field, from: &reader, into: &lists[fieldIndex])
                     } else {
-                        try Self.expect(WireType.of(field.type), wireType, at: tagOffset)
+                        try Self.expect(field.wireType, wireType, at: tagOffset)
                         let element = try Self.decodeValue(field, storage: storage, from: &reader,
                                                            depth: depth, maxDepth: maxDepth, existing: nil)
-                        lists[fieldIndex, default: []].append(element)
+                        lists[fieldIndex].append(element)
                     }
                 } else {
-                    try Self.expect(WireType.of(field.type), wireType, at: tagOffset)
+                    try Self.expect(field.wireType, wireType, at: tagOffset)
                     let existing = field.type == .message ? values[fieldIndex] : nil
                     if existing != nil { values[fieldIndex] = nil }  // let the merge mutate it in place
                     let value = try Self.decodeValue(field, storage: storage, from: &reader,
                                                      depth: depth, maxDepth: maxDepth, existing: existing)
-                    store(value, at: fieldIndex)
+                    store(value, at: fieldIndex, field: field)
                 }
             } catch {
-                let element = field.isRepeated && !field.isMap ? lists[fieldIndex]?.count : nil
+                let element = field.isRepeated && !field.isMap ? lists[fieldIndex].count : nil
                 throw error.inside(message: info.fullName, field: field.name, element: element)
             }
         }
-        for (index, list) in lists { store(.list(list), at: index) }
-        for (index, map) in maps { store(.map(map), at: index) }
+        for (index, list) in lists.enumerated() where !list.isEmpty { store(.list(list), at: index) }
+        for (index, map) in maps.enumerated() where !map.isEmpty { store(.map(map), at: index) }
     }
 
     /// Gives an error raised between fields its message type.
@@ -129,8 +129,8 @@ extension DynamicMessage {
         case .string:
             let range = try reader.lengthDelimited()
             reader.index = range.upperBound
-            guard let text = String(validating: UnsafeBufferPointer(rebasing: reader.buffer[range]), as: UTF8.self)
-            else { throw ProtoDecodingError(.invalidUTF8, at: range.lowerBound) }
+            let bytes = UnsafeBufferPointer(rebasing: reader.buffer[range])
+            guard let text = Self.utf8String(bytes) else { throw ProtoDecodingError(.invalidUTF8, at: range.lowerBound) }
             return .string(text)
         case .bytes:
             let range = try reader.lengthDelimited()
@@ -141,6 +141,16 @@ extension DynamicMessage {
         default:
             return try decodeScalar(field.type, from: &reader)
         }
+    }
+
+    /// The string, or nil when the bytes are not UTF-8. ASCII, the common case, skips the
+    /// (unspecialized, slower) generic validation.
+    @inline(__always)
+    private static func utf8String(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var high: UInt8 = 0
+        for byte in bytes { high |= byte }
+        if high < 0x80 { return String(decoding: bytes, as: UTF8.self) }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     /// Reads a length-delimited message into `message`, one level deeper than `depth`.
