@@ -68,7 +68,7 @@ extension DynamicMessage {
                 } else if field.isRepeated {
                     if lists.isEmpty { lists = values.map { $0?.listValue ?? [] } }
                     if wireType == WireType.lengthDelimited, field.type.isPackable {
-                        try Self.decodePacked(field, from: &reader, into: &lists[fieldIndex])
+                        try Self.decodePacked(field, storage: storage, from: &reader, into: &lists[fieldIndex])
                     } else {
                         try Self.expect(field.wireType, wireType, at: tagOffset)
                         let element = try Self.decodeValue(field, storage: storage, from: &reader,
@@ -129,8 +129,9 @@ extension DynamicMessage {
         case .string:
             let range = try reader.lengthDelimited()
             reader.index = range.upperBound
-            let bytes = UnsafeBufferPointer(rebasing: reader.buffer[range])
-            guard let text = Self.utf8String(bytes) else { throw ProtoDecodingError(.invalidUTF8, at: range.lowerBound) }
+            guard let text = Self.utf8String(UnsafeBufferPointer(rebasing: reader.buffer[range])) else {
+                throw ProtoDecodingError(.invalidUTF8, at: range.lowerBound)
+            }
             return .string(text)
         case .bytes:
             let range = try reader.lengthDelimited()
@@ -138,8 +139,20 @@ extension DynamicMessage {
             return .bytes(Array(reader.buffer[range]))
         case .group:
             throw ProtoDecodingError(.groupWireType, at: reader.index)
-        default:
-            return try decodeScalar(field.type, from: &reader)
+        case .int32: return .int32(Int32(truncatingIfNeeded: try reader.varint()))
+        case .int64: return .int64(Int64(bitPattern: try reader.varint()))
+        case .uint32: return .uint32(UInt32(truncatingIfNeeded: try reader.varint()))
+        case .uint64: return .uint64(try reader.varint())
+        case .sint32: return .int32(ZigZag.decode32(try reader.varint()))
+        case .sint64: return .int64(ZigZag.decode64(try reader.varint()))
+        case .bool: return .bool(try reader.varint() != 0)
+        case .enumeration: return .enumNumber(Int32(truncatingIfNeeded: try reader.varint()))
+        case .fixed32: return .uint32(try reader.fixed32())
+        case .sfixed32: return .int32(Int32(bitPattern: try reader.fixed32()))
+        case .float: return .float(Float(bitPattern: try reader.fixed32()))
+        case .fixed64: return .uint64(try reader.fixed64())
+        case .sfixed64: return .int64(Int64(bitPattern: try reader.fixed64()))
+        case .double: return .double(Double(bitPattern: try reader.fixed64()))
         }
     }
 
@@ -166,33 +179,11 @@ extension DynamicMessage {
         reader.end = outerEnd
     }
 
-    @inline(__always)
-    private static func decodeScalar(_ type: ProtoFieldType, from reader: inout WireReader)
-        throws(ProtoDecodingError) -> ProtoValue
-    {
-        switch type {
-        case .int32: .int32(Int32(truncatingIfNeeded: try reader.varint()))
-        case .int64: .int64(Int64(bitPattern: try reader.varint()))
-        case .uint32: .uint32(UInt32(truncatingIfNeeded: try reader.varint()))
-        case .uint64: .uint64(try reader.varint())
-        case .sint32: .int32(ZigZag.decode32(try reader.varint()))
-        case .sint64: .int64(ZigZag.decode64(try reader.varint()))
-        case .bool: .bool(try reader.varint() != 0)
-        case .enumeration: .enumNumber(Int32(truncatingIfNeeded: try reader.varint()))
-        case .fixed32: .uint32(try reader.fixed32())
-        case .sfixed32: .int32(Int32(bitPattern: try reader.fixed32()))
-        case .float: .float(Float(bitPattern: try reader.fixed32()))
-        case .fixed64: .uint64(try reader.fixed64())
-        case .sfixed64: .int64(Int64(bitPattern: try reader.fixed64()))
-        case .double: .double(Double(bitPattern: try reader.fixed64()))
-        case .string, .bytes, .message, .group: .bool(false)  // not scalars; decodeValue handles them
-        }
-    }
-
-    private static func decodePacked(_ field: FieldInfo, from reader: inout WireReader,
+    /// Reads a packed run of scalars (`field.type` is packable, so no message needs `storage`).
+    private static func decodePacked(_ field: FieldInfo, storage: SchemaStorage, from reader: inout WireReader,
                                      into list: inout [ProtoValue]) throws(ProtoDecodingError) {
         let range = try reader.lengthDelimited()
-        let width = switch WireType.of(field.type) {
+        let width = switch field.wireType {
         case WireType.fixed32: 4
         case WireType.fixed64: 8
         default: 0
@@ -206,7 +197,9 @@ extension DynamicMessage {
         }
         let outerEnd = reader.end
         reader.end = range.upperBound
-        while !reader.isAtEnd { list.append(try decodeScalar(field.type, from: &reader)) }
+        while !reader.isAtEnd {
+            list.append(try decodeValue(field, storage: storage, from: &reader, depth: 0, maxDepth: 0, existing: nil))
+        }
         reader.end = outerEnd
     }
 

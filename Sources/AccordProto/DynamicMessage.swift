@@ -24,7 +24,7 @@ public struct DynamicMessage: Sendable, Hashable {
     }
 
     public subscript(field: FieldDescriptor) -> ProtoValue? {
-        field.message == descriptor.index ? value(at: field.index) : self[field.name]
+        field.containingMessage == descriptor ? value(at: field.index) : self[field.name]
     }
 
     /// Whether the field is set (for fields without presence: set to something other than zero).

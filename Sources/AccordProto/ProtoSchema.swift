@@ -5,6 +5,8 @@ import SwiftProtobuf
 public struct ProtoSchema: Sendable {
     let storage: SchemaStorage
 
+    init(storage: SchemaStorage) { self.storage = storage }
+
     /// Compiles `files` with protoc (see `ProtoCompiler`) and indexes the result.
     public static func compile(files: [String], importPaths: [String],
                                compiler: ProtoCompiler = ProtoCompiler()) throws(ProtoCompileError) -> ProtoSchema {
@@ -111,14 +113,6 @@ enum WellKnownType: Sendable {
         case "google.protobuf.StringValue": self = .stringValue
         case "google.protobuf.BytesValue": self = .bytesValue
         default: return nil
-        }
-    }
-
-    var isWrapper: Bool {
-        switch self {
-        case .doubleValue, .floatValue, .int64Value, .uint64Value, .int32Value, .uint32Value, .boolValue,
-             .stringValue, .bytesValue: true
-        default: false
         }
     }
 }
