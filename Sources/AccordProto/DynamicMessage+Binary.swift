@@ -40,9 +40,9 @@ extension DynamicMessage {
     {
         let storage = descriptor.storage
         let info = storage.messages[descriptor.index]
-        // Repeated fields and maps collect here and are stored once, so appending stays O(1).
-        var lists: [Int: [ProtoValue]] = [:]
-        var maps: [Int: [ProtoValue: ProtoValue]] = [:]
+        // Repeated fields and maps collect here, by field index, and are stored once at the end.
+        var lists: [[ProtoValue]] = []
+        var maps: [[ProtoValue: ProtoValue]] = []
 
         while !reader.isAtEnd {
             let tagOffset = reader.index
@@ -60,36 +60,36 @@ extension DynamicMessage {
             let field = info.fields[fieldIndex]
             do throws(ProtoDecodingError) {
                 if field.isMap {
-                    if maps[fieldIndex] == nil { maps[fieldIndex] = values[fieldIndex]?.mapValue ?? [:] }
+                    if maps.isEmpty { maps = values.map { $0?.mapValue ?? [:] } }
                     try Self.expect(WireType.lengthDelimited, wireType, at: tagOffset)
                     let (key, value) = try Self.decodeMapEntry(field, storage: storage, from: &reader,
                                                                depth: depth, maxDepth: maxDepth)
-                    maps[fieldIndex, default: [:]][key] = value
+                    maps[fieldIndex][key] = value
                 } else if field.isRepeated {
-                    if lists[fieldIndex] == nil { lists[fieldIndex] = values[fieldIndex]?.listValue ?? [] }
+                    if lists.isEmpty { lists = values.map { $0?.listValue ?? [] } }
                     if wireType == WireType.lengthDelimited, field.type.isPackable {
-                        try Self.decodePacked(field, from: &reader, into: &lists[fieldIndex, default: []])
+                        try Self.decodePacked(field, storage: storage, from: &reader, into: &lists[fieldIndex])
                     } else {
-                        try Self.expect(WireType.of(field.type), wireType, at: tagOffset)
+                        try Self.expect(field.wireType, wireType, at: tagOffset)
                         let element = try Self.decodeValue(field, storage: storage, from: &reader,
                                                            depth: depth, maxDepth: maxDepth, existing: nil)
-                        lists[fieldIndex, default: []].append(element)
+                        lists[fieldIndex].append(element)
                     }
                 } else {
-                    try Self.expect(WireType.of(field.type), wireType, at: tagOffset)
+                    try Self.expect(field.wireType, wireType, at: tagOffset)
                     let existing = field.type == .message ? values[fieldIndex] : nil
                     if existing != nil { values[fieldIndex] = nil }  // let the merge mutate it in place
                     let value = try Self.decodeValue(field, storage: storage, from: &reader,
                                                      depth: depth, maxDepth: maxDepth, existing: existing)
-                    store(value, at: fieldIndex)
+                    store(value, at: fieldIndex, field: field)
                 }
             } catch {
-                let element = field.isRepeated && !field.isMap ? lists[fieldIndex]?.count : nil
+                let element = field.isRepeated && !field.isMap ? lists[fieldIndex].count : nil
                 throw error.inside(message: info.fullName, field: field.name, element: element)
             }
         }
-        for (index, list) in lists { store(.list(list), at: index) }
-        for (index, map) in maps { store(.map(map), at: index) }
+        for (index, list) in lists.enumerated() where !list.isEmpty { store(.list(list), at: index) }
+        for (index, map) in maps.enumerated() where !map.isEmpty { store(.map(map), at: index) }
     }
 
     /// Gives an error raised between fields its message type.
@@ -129,8 +129,9 @@ extension DynamicMessage {
         case .string:
             let range = try reader.lengthDelimited()
             reader.index = range.upperBound
-            guard let text = String(validating: UnsafeBufferPointer(rebasing: reader.buffer[range]), as: UTF8.self)
-            else { throw ProtoDecodingError(.invalidUTF8, at: range.lowerBound) }
+            guard let text = Self.utf8String(UnsafeBufferPointer(rebasing: reader.buffer[range])) else {
+                throw ProtoDecodingError(.invalidUTF8, at: range.lowerBound)
+            }
             return .string(text)
         case .bytes:
             let range = try reader.lengthDelimited()
@@ -138,9 +139,31 @@ extension DynamicMessage {
             return .bytes(Array(reader.buffer[range]))
         case .group:
             throw ProtoDecodingError(.groupWireType, at: reader.index)
-        default:
-            return try decodeScalar(field.type, from: &reader)
+        case .int32: return .int32(Int32(truncatingIfNeeded: try reader.varint()))
+        case .int64: return .int64(Int64(bitPattern: try reader.varint()))
+        case .uint32: return .uint32(UInt32(truncatingIfNeeded: try reader.varint()))
+        case .uint64: return .uint64(try reader.varint())
+        case .sint32: return .int32(ZigZag.decode32(try reader.varint()))
+        case .sint64: return .int64(ZigZag.decode64(try reader.varint()))
+        case .bool: return .bool(try reader.varint() != 0)
+        case .enumeration: return .enumNumber(Int32(truncatingIfNeeded: try reader.varint()))
+        case .fixed32: return .uint32(try reader.fixed32())
+        case .sfixed32: return .int32(Int32(bitPattern: try reader.fixed32()))
+        case .float: return .float(Float(bitPattern: try reader.fixed32()))
+        case .fixed64: return .uint64(try reader.fixed64())
+        case .sfixed64: return .int64(Int64(bitPattern: try reader.fixed64()))
+        case .double: return .double(Double(bitPattern: try reader.fixed64()))
         }
+    }
+
+    /// The string, or nil when the bytes are not UTF-8. ASCII, the common case, skips the
+    /// (unspecialized, slower) generic validation.
+    @inline(__always)
+    private static func utf8String(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var high: UInt8 = 0
+        for byte in bytes { high |= byte }
+        if high < 0x80 { return String(decoding: bytes, as: UTF8.self) }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     /// Reads a length-delimited message into `message`, one level deeper than `depth`.
@@ -156,33 +179,11 @@ extension DynamicMessage {
         reader.end = outerEnd
     }
 
-    @inline(__always)
-    private static func decodeScalar(_ type: ProtoFieldType, from reader: inout WireReader)
-        throws(ProtoDecodingError) -> ProtoValue
-    {
-        switch type {
-        case .int32: .int32(Int32(truncatingIfNeeded: try reader.varint()))
-        case .int64: .int64(Int64(bitPattern: try reader.varint()))
-        case .uint32: .uint32(UInt32(truncatingIfNeeded: try reader.varint()))
-        case .uint64: .uint64(try reader.varint())
-        case .sint32: .int32(ZigZag.decode32(try reader.varint()))
-        case .sint64: .int64(ZigZag.decode64(try reader.varint()))
-        case .bool: .bool(try reader.varint() != 0)
-        case .enumeration: .enumNumber(Int32(truncatingIfNeeded: try reader.varint()))
-        case .fixed32: .uint32(try reader.fixed32())
-        case .sfixed32: .int32(Int32(bitPattern: try reader.fixed32()))
-        case .float: .float(Float(bitPattern: try reader.fixed32()))
-        case .fixed64: .uint64(try reader.fixed64())
-        case .sfixed64: .int64(Int64(bitPattern: try reader.fixed64()))
-        case .double: .double(Double(bitPattern: try reader.fixed64()))
-        case .string, .bytes, .message, .group: .bool(false)  // not scalars; decodeValue handles them
-        }
-    }
-
-    private static func decodePacked(_ field: FieldInfo, from reader: inout WireReader,
+    /// Reads a packed run of scalars (`field.type` is packable, so no message needs `storage`).
+    private static func decodePacked(_ field: FieldInfo, storage: SchemaStorage, from reader: inout WireReader,
                                      into list: inout [ProtoValue]) throws(ProtoDecodingError) {
         let range = try reader.lengthDelimited()
-        let width = switch WireType.of(field.type) {
+        let width = switch field.wireType {
         case WireType.fixed32: 4
         case WireType.fixed64: 8
         default: 0
@@ -196,7 +197,9 @@ extension DynamicMessage {
         }
         let outerEnd = reader.end
         reader.end = range.upperBound
-        while !reader.isAtEnd { list.append(try decodeScalar(field.type, from: &reader)) }
+        while !reader.isAtEnd {
+            list.append(try decodeValue(field, storage: storage, from: &reader, depth: 0, maxDepth: 0, existing: nil))
+        }
         reader.end = outerEnd
     }
 

@@ -254,7 +254,3 @@ extension ProtoJSONReader {
         return result
     }
 }
-
-extension ProtoSchema {
-    init(storage: SchemaStorage) { self.storage = storage }
-}

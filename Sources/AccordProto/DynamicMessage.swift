@@ -24,7 +24,7 @@ public struct DynamicMessage: Sendable, Hashable {
     }
 
     public subscript(field: FieldDescriptor) -> ProtoValue? {
-        field.message == descriptor.index ? value(at: field.index) : self[field.name]
+        field.containingMessage == descriptor ? value(at: field.index) : self[field.name]
     }
 
     /// Whether the field is set (for fields without presence: set to something other than zero).
@@ -78,7 +78,11 @@ public struct DynamicMessage: Sendable, Hashable {
     /// Stores an already checked value: zero values of fields without presence are dropped, so
     /// they are neither written nor shown, and a oneof member displaces its siblings.
     mutating func store(_ value: ProtoValue?, at index: Int) {
-        let field = descriptor.info.fields[index]
+        store(value, at: index, field: descriptor.info.fields[index])
+    }
+
+    @inline(__always)
+    mutating func store(_ value: ProtoValue?, at index: Int, field: FieldInfo) {
         guard let value, field.hasPresence || !value.isDefault else {
             values[index] = nil
             return

@@ -5,6 +5,8 @@ import SwiftProtobuf
 public struct ProtoSchema: Sendable {
     let storage: SchemaStorage
 
+    init(storage: SchemaStorage) { self.storage = storage }
+
     /// Compiles `files` with protoc (see `ProtoCompiler`) and indexes the result.
     public static func compile(files: [String], importPaths: [String],
                                compiler: ProtoCompiler = ProtoCompiler()) throws(ProtoCompileError) -> ProtoSchema {
@@ -113,17 +115,11 @@ enum WellKnownType: Sendable {
         default: return nil
         }
     }
-
-    var isWrapper: Bool {
-        switch self {
-        case .doubleValue, .floatValue, .int64Value, .uint64Value, .int32Value, .uint32Value, .boolValue,
-             .stringValue, .bytesValue: true
-        default: false
-        }
-    }
 }
 
-struct MessageInfo: Sendable {
+/// Classes rather than structs: the codecs read them on every field, and a class reference is
+/// one retain where a struct of strings and arrays is a dozen.
+final class MessageInfo: Sendable {
     let fullName: String
     let name: String
     let file: String
@@ -138,6 +134,22 @@ struct MessageInfo: Sendable {
     let sparseNumbers: [Int32: Int]
     /// Proto name and JSON name -> index in `fields`.
     let fieldNames: [String: Int]
+
+    init(fullName: String, name: String, file: String, location: SourceLocation?, fields: [FieldInfo],
+         oneofs: [OneofInfo], isMapEntry: Bool, wellKnown: WellKnownType?, denseNumbers: [Int32],
+         sparseNumbers: [Int32: Int], fieldNames: [String: Int]) {
+        self.fullName = fullName
+        self.name = name
+        self.file = file
+        self.location = location
+        self.fields = fields
+        self.oneofs = oneofs
+        self.isMapEntry = isMapEntry
+        self.wellKnown = wellKnown
+        self.denseNumbers = denseNumbers
+        self.sparseNumbers = sparseNumbers
+        self.fieldNames = fieldNames
+    }
 
     @inline(__always)
     func fieldIndex(number: Int32) -> Int? {
@@ -156,7 +168,7 @@ struct OneofInfo: Sendable {
     var fieldIndices: [Int]
 }
 
-struct FieldInfo: Sendable {
+final class FieldInfo: Sendable {
     let name: String
     let jsonName: String
     let number: Int32
@@ -173,8 +185,30 @@ struct FieldInfo: Sendable {
     let enumIndex: Int?
     let isMap: Bool
     let location: SourceLocation?
+    let isRepeated: Bool
+    /// The wire type of one unpacked value.
+    let wireType: UInt8
 
-    var isRepeated: Bool { label == .repeated }
+    init(name: String, jsonName: String, number: Int32, type: ProtoFieldType, label: ProtoFieldLabel,
+         isProto3Optional: Bool, hasPresence: Bool, isPacked: Bool, oneofIndex: Int?, typeName: String?,
+         messageIndex: Int?, enumIndex: Int?, isMap: Bool, location: SourceLocation?) {
+        self.name = name
+        self.jsonName = jsonName
+        self.number = number
+        self.type = type
+        self.label = label
+        self.isProto3Optional = isProto3Optional
+        self.hasPresence = hasPresence
+        self.isPacked = isPacked
+        self.oneofIndex = oneofIndex
+        self.typeName = typeName
+        self.messageIndex = messageIndex
+        self.enumIndex = enumIndex
+        self.isMap = isMap
+        self.location = location
+        isRepeated = label == .repeated
+        wireType = WireType.of(type)
+    }
 }
 
 struct EnumInfo: Sendable {
