@@ -6,6 +6,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 extension AccordCommand {
@@ -38,7 +39,8 @@ extension AccordCommand {
         func run() async throws {
             global.bootstrap()
             try await exitingOnBadInput {
-                let descriptor = try loadService()
+                // protoc runs as a child process and blocks: keep it off the cooperative pool.
+                let descriptor = try await NIOThreadPool.singleton.runIfActive { try loadService() }
                 let logger = Logger(label: "accord.demo")
                 let server = GRPCServer(
                     configuration: .init(port: port),
