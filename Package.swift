@@ -61,11 +61,14 @@ let package = Package(
             dependencies: ["AccordJSON", "AccordProto", "AccordGRPC", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // Run results: the summary.json model and its renderings (HTML, JUnit).
+        .target(name: "AccordReport"),
+
         // Load generation and measurement: schedules, HDR histograms, thresholds, interval logs.
         .target(
             name: "AccordLoad",
             dependencies: [
-                "CZlib", "AccordJSON", "AccordGRPC",
+                "CZlib", "AccordJSON", "AccordGRPC", "AccordReport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

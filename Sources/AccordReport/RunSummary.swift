@@ -1,0 +1,322 @@
+import Foundation
+
+/// Everything a run found and measured: the content of `summary.json`, from which the HTML
+/// report is rendered (and re-rendered by `accord report`). Latencies are in milliseconds.
+/// Fields are added, never repurposed, so older summaries still decode.
+public struct RunSummary: Codable, Sendable, Equatable {
+    /// `load` or `check`.
+    public var kind: String
+    /// The profile's or the system's name.
+    public var name: String
+    public var metadata: RunMetadata
+    public var verdict: Verdict
+    public var thresholds: [ThresholdResult]
+    public var interactions: [InteractionSummary]
+    /// One point per second of the run.
+    public var timeline: [TimelinePoint]
+    public var generator: GeneratorSummary?
+    public var shutdown: ShutdownSummary?
+    public var messages: [MessageAccounting]
+    public var findings: [Finding]
+
+    public init(
+        kind: String, name: String, metadata: RunMetadata, verdict: Verdict, thresholds: [ThresholdResult] = [],
+        interactions: [InteractionSummary] = [], timeline: [TimelinePoint] = [], generator: GeneratorSummary? = nil,
+        shutdown: ShutdownSummary? = nil, messages: [MessageAccounting] = [], findings: [Finding] = []
+    ) {
+        self.kind = kind
+        self.name = name
+        self.metadata = metadata
+        self.verdict = verdict
+        self.thresholds = thresholds
+        self.interactions = interactions
+        self.timeline = timeline
+        self.generator = generator
+        self.shutdown = shutdown
+        self.messages = messages
+        self.findings = findings
+    }
+}
+
+public struct RunMetadata: Codable, Sendable, Equatable {
+    public var accordVersion: String
+    public var gitCommit: String?
+    /// Profile or contracts path as given on the command line.
+    public var profile: String?
+    public var contracts: String?
+    public var hostname: String
+    public var cores: Int
+    public var operatingSystem: String
+    public var startedAt: Date
+    public var endedAt: Date
+    /// True when the run was interrupted (SIGINT) or a target died: the figures are partial.
+    public var partial: Bool
+
+    public init(
+        accordVersion: String, gitCommit: String? = nil, profile: String? = nil, contracts: String? = nil,
+        hostname: String, cores: Int, operatingSystem: String, startedAt: Date, endedAt: Date, partial: Bool = false
+    ) {
+        self.accordVersion = accordVersion
+        self.gitCommit = gitCommit
+        self.profile = profile
+        self.contracts = contracts
+        self.hostname = hostname
+        self.cores = cores
+        self.operatingSystem = operatingSystem
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.partial = partial
+    }
+}
+
+public struct Verdict: Codable, Sendable, Equatable {
+    public var passed: Bool
+    /// The process exit code the run ended with: 0 pass, 1 threshold or finding, 2 bad input or infrastructure.
+    public var exitCode: Int
+    /// Loud notes: the generator fell behind, a target died, the run was interrupted.
+    public var notes: [String]
+
+    public init(passed: Bool, exitCode: Int, notes: [String] = []) {
+        self.passed = passed
+        self.exitCode = exitCode
+        self.notes = notes
+    }
+}
+
+public struct ThresholdResult: Codable, Sendable, Equatable {
+    /// As written in the profile: `p99 < 25ms`, `errors < 0.1%`, `shutdown.failed_in_flight == 0`.
+    public var expression: String
+    /// The interaction it applies to, nil for the whole run.
+    public var interaction: String?
+    /// The measured value in the threshold's unit, nil when nothing was measured.
+    public var actual: Double?
+    public var unit: String
+    public var passed: Bool
+
+    public init(expression: String, interaction: String? = nil, actual: Double?, unit: String, passed: Bool) {
+        self.expression = expression
+        self.interaction = interaction
+        self.actual = actual
+        self.unit = unit
+        self.passed = passed
+    }
+}
+
+public struct LatencySummary: Codable, Sendable, Equatable {
+    public var p50: Double
+    public var p90: Double
+    public var p99: Double
+    public var p999: Double
+    public var max: Double
+    public var mean: Double
+
+    public init(p50: Double, p90: Double, p99: Double, p999: Double, max: Double, mean: Double) {
+        self.p50 = p50
+        self.p90 = p90
+        self.p99 = p99
+        self.p999 = p999
+        self.max = max
+        self.mean = mean
+    }
+}
+
+/// One point of a percentile distribution (HdrHistogram style: percentile vs value).
+public struct PercentilePoint: Codable, Sendable, Equatable {
+    public var percentile: Double
+    public var milliseconds: Double
+
+    public init(percentile: Double, milliseconds: Double) {
+        self.percentile = percentile
+        self.milliseconds = milliseconds
+    }
+}
+
+public struct InteractionSummary: Codable, Sendable, Equatable {
+    public var name: String
+    /// `grpc`, `http` or `amqp`.
+    public var transport: String
+    public var count: UInt64
+    public var errors: UInt64
+    public var errorsByKind: [String: UInt64]
+    /// Requests per second the schedule asked for (open model), and what completed.
+    public var intendedRate: Double?
+    public var achievedRate: Double
+    /// From the intended send time (coordinated-omission corrected).
+    public var latency: LatencySummary
+    /// From the actual send.
+    public var serviceTime: LatencySummary
+    public var distribution: [PercentilePoint]
+
+    public init(
+        name: String, transport: String, count: UInt64, errors: UInt64, errorsByKind: [String: UInt64],
+        intendedRate: Double?, achievedRate: Double, latency: LatencySummary, serviceTime: LatencySummary,
+        distribution: [PercentilePoint]
+    ) {
+        self.name = name
+        self.transport = transport
+        self.count = count
+        self.errors = errors
+        self.errorsByKind = errorsByKind
+        self.intendedRate = intendedRate
+        self.achievedRate = achievedRate
+        self.latency = latency
+        self.serviceTime = serviceTime
+        self.distribution = distribution
+    }
+}
+
+public struct TimelinePoint: Codable, Sendable, Equatable {
+    public struct Sample: Codable, Sendable, Equatable {
+        public var count: UInt64
+        public var errors: UInt64
+        public var p50: Double
+        public var p99: Double
+
+        public init(count: UInt64, errors: UInt64, p50: Double, p99: Double) {
+            self.count = count
+            self.errors = errors
+            self.p50 = p50
+            self.p99 = p99
+        }
+    }
+
+    /// Seconds since the start.
+    public var second: Double
+    public var inFlight: Int
+    /// Per interaction name.
+    public var interactions: [String: Sample]
+
+    public init(second: Double, inFlight: Int, interactions: [String: Sample]) {
+        self.second = second
+        self.inFlight = inFlight
+        self.interactions = interactions
+    }
+}
+
+public struct GeneratorSummary: Codable, Sendable, Equatable {
+    public var scheduled: UInt64
+    public var sent: UInt64
+    /// Sends more than 10 ms after their intended time.
+    public var late: UInt64
+    public var maxLagMilliseconds: Double
+    /// True when the generator could not keep its schedule (the report says so loudly).
+    public var fellBehind: Bool
+
+    public init(scheduled: UInt64, sent: UInt64, late: UInt64, maxLagMilliseconds: Double, fellBehind: Bool) {
+        self.scheduled = scheduled
+        self.sent = sent
+        self.late = late
+        self.maxLagMilliseconds = maxLagMilliseconds
+        self.fellBehind = fellBehind
+    }
+}
+
+/// A graceful-shutdown scenario's timeline and request accounting (issue 7 fills it).
+public struct ShutdownSummary: Codable, Sendable, Equatable {
+    public struct Event: Codable, Sendable, Equatable {
+        /// Seconds since the run's start.
+        public var second: Double
+        /// `signal_sent`, `goaway`, `connection_close`, `last_success`, `first_refusal`, `exit`, `restart`, `ready`.
+        public var kind: String
+        public var detail: String
+
+        public init(second: Double, kind: String, detail: String) {
+            self.second = second
+            self.kind = kind
+            self.detail = detail
+        }
+    }
+
+    public var service: String
+    public var signal: String
+    public var events: [Event]
+    public var completed: UInt64
+    public var refusedBeforeProcessing: UInt64
+    public var failedInFlight: UInt64
+    public var timedOut: UInt64
+    public var drainSeconds: Double?
+
+    public init(
+        service: String, signal: String, events: [Event], completed: UInt64, refusedBeforeProcessing: UInt64,
+        failedInFlight: UInt64, timedOut: UInt64, drainSeconds: Double?
+    ) {
+        self.service = service
+        self.signal = signal
+        self.events = events
+        self.completed = completed
+        self.refusedBeforeProcessing = refusedBeforeProcessing
+        self.failedInFlight = failedInFlight
+        self.timedOut = timedOut
+        self.drainSeconds = drainSeconds
+    }
+}
+
+/// Id accounting for one event's messages.
+public struct MessageAccounting: Codable, Sendable, Equatable {
+    public var event: String
+    public var published: UInt64
+    public var confirmed: UInt64
+    public var nacked: UInt64
+    public var unconfirmed: UInt64
+    public var consumed: UInt64
+    public var redelivered: UInt64
+    public var duplicated: UInt64
+    public var lost: UInt64
+    public var publishToConfirm: LatencySummary?
+    public var publishToConsume: LatencySummary?
+
+    public init(
+        event: String, published: UInt64, confirmed: UInt64, nacked: UInt64, unconfirmed: UInt64, consumed: UInt64,
+        redelivered: UInt64, duplicated: UInt64, lost: UInt64, publishToConfirm: LatencySummary? = nil,
+        publishToConsume: LatencySummary? = nil
+    ) {
+        self.event = event
+        self.published = published
+        self.confirmed = confirmed
+        self.nacked = nacked
+        self.unconfirmed = unconfirmed
+        self.consumed = consumed
+        self.redelivered = redelivered
+        self.duplicated = duplicated
+        self.lost = lost
+        self.publishToConfirm = publishToConfirm
+        self.publishToConsume = publishToConsume
+    }
+}
+
+/// One contract finding (`accord check`): where, what each side says, and what to do.
+public struct Finding: Codable, Sendable, Equatable {
+    /// A stable kind: `missing_field`, `type_mismatch`, `repeated_mismatch`, `unknown_enum_value`,
+    /// `missing_required_request_field`, `proto_copy_conflict`, `wire_schema_violation`, `status_mismatch`, …
+    public var kind: String
+    public var system: String
+    public var producer: String
+    public var consumer: String?
+    /// `orders.CreateOrder`, `gateway POST /orders`, `event order.created`.
+    public var interaction: String
+    public var fieldPath: String?
+    public var producerSays: String
+    public var consumerExpects: String
+    public var suggestion: String?
+    /// `file:line` of each side's declaration.
+    public var producerLocation: String?
+    public var consumerLocation: String?
+
+    public init(
+        kind: String, system: String, producer: String, consumer: String?, interaction: String, fieldPath: String?,
+        producerSays: String, consumerExpects: String, suggestion: String?, producerLocation: String?,
+        consumerLocation: String?
+    ) {
+        self.kind = kind
+        self.system = system
+        self.producer = producer
+        self.consumer = consumer
+        self.interaction = interaction
+        self.fieldPath = fieldPath
+        self.producerSays = producerSays
+        self.consumerExpects = consumerExpects
+        self.suggestion = suggestion
+        self.producerLocation = producerLocation
+        self.consumerLocation = consumerLocation
+    }
+}
