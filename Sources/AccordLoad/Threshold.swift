@@ -51,18 +51,14 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
     public var description: String { interaction.map { "\($0): \(expression)" } ?? expression }
 
     /// The metrics a threshold may name, with the unit their values are in.
-    public static let metrics: [String: Unit] = {
-        var table: [String: Unit] = [
-            "p50": .milliseconds, "p90": .milliseconds, "p95": .milliseconds, "p99": .milliseconds,
-            "p99.9": .milliseconds, "p999": .milliseconds, "max": .milliseconds, "mean": .milliseconds,
-            "errors": .percent, "rate": .perSecond, "count": .count,
-            "shutdown.failed_in_flight": .count, "shutdown.refused": .count, "shutdown.timed_out": .count,
-            "shutdown.drain": .seconds, "messages.lost": .count, "messages.duplicated": .count,
-            "messages.unconfirmed": .count, "messages.nacked": .count,
-        ]
-        table["service.p99"] = .milliseconds
-        return table
-    }()
+    public static let metrics: [String: Unit] = [
+        "p50": .milliseconds, "p90": .milliseconds, "p95": .milliseconds, "p99": .milliseconds,
+        "p99.9": .milliseconds, "p999": .milliseconds, "max": .milliseconds, "mean": .milliseconds,
+        "service.p99": .milliseconds, "errors": .percent, "rate": .perSecond, "count": .count,
+        "shutdown.failed_in_flight": .count, "shutdown.refused": .count, "shutdown.timed_out": .count,
+        "shutdown.drain": .seconds, "messages.lost": .count, "messages.duplicated": .count,
+        "messages.unconfirmed": .count, "messages.nacked": .count,
+    ]
 
     public init(_ expression: String, interaction: String? = nil) throws(ParseError) {
         self.expression = expression
