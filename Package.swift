@@ -116,13 +116,13 @@ let package = Package(
 
         // Client CPU cost against wrk on the same accord server (bench/http-vs-wrk drives it).
         .executableTarget(
-            name: "accord-http-bench",
+            name: "AccordHTTPBench",
             dependencies: [
                 "AccordHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            path: "bench/accord-http-bench"
+            path: "bench/AccordHTTPBench"
         ),
     ]
 )
