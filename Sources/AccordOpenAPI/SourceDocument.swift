@@ -85,6 +85,8 @@ struct SourceDocument: Sendable {
         case .scanner(let context, let problem, let mark, _)?: parts = (context, problem, mark)
         case .parser(let context, let problem, let mark, _)?: parts = (context, problem, mark)
         case .composer(let context, let problem, let mark, _)?: parts = (context, problem, mark)
+        case .duplicatedKeysInMapping(let duplicates, let context)?:
+            parts = (nil, "duplicate keys \(duplicates.joined(separator: ", "))", context.mark)
         default: parts = nil
         }
         guard let (context, problem, mark) = parts else {
