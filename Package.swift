@@ -106,7 +106,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AccordHTTPTests",
-            dependencies: ["AccordHTTP", "AccordJSON", "AccordTestSupport"]
+            dependencies: [
+                "AccordHTTP", "AccordJSON", "AccordTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "AccordOpenAPITests",
