@@ -14,6 +14,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // ExternalLoading is off: AccordOpenAPI resolves cross-file $refs itself (with positions),
+        // and the trait's concurrency code makes OpenAPIKit much slower to build.
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries, each behind a small Swift wrapper in the module above it.
@@ -75,6 +79,27 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "AccordHTTP",
+            dependencies: [
+                "AccordJSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // OpenAPI 3.0/3.1 documents and JSON Schema validation; OpenAPIKit stays inside this module.
+        .target(
+            name: "AccordOpenAPI",
+            dependencies: [
+                "AccordJSON",
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+                .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
 
         .executableTarget(
             name: "accord",
@@ -113,6 +138,29 @@ let package = Package(
             name: "AccordGRPCTests",
             dependencies: ["AccordGRPC", "AccordProto", "AccordTestSupport"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AccordHTTPTests",
+            dependencies: [
+                "AccordHTTP", "AccordJSON", "AccordTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "AccordOpenAPITests",
+            dependencies: ["AccordOpenAPI", "AccordHTTP", "AccordJSON", "AccordTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+
+        // Client CPU cost against wrk on the same accord server (bench/http-vs-wrk drives it).
+        .executableTarget(
+            name: "AccordHTTPBench",
+            dependencies: [
+                "AccordHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "bench/AccordHTTPBench"
         ),
     ]
 )

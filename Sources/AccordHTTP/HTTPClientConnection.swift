@@ -1,0 +1,177 @@
+import NIOCore
+
+/// One keep-alive connection of an `HTTPConnectionPool`, as the channel's only handler: it writes
+/// pre-encoded requests, parses responses with `HTTPResponseParser`, stamps times, and reports
+/// results and the way the connection ends to its pool. Lives on the pool's event loop.
+final class HTTPClientConnection: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    struct InFlight {
+        let completion: HTTPConnectionPool.Completion
+        let expectsBody: Bool
+        var timestamps: HTTPRequestTimestamps
+    }
+
+    let id: Int
+    private let pool: HTTPConnectionPool
+    private let timeout: TimeAmount
+    private var context: ChannelHandlerContext?
+    private(set) var inFlight = CircularBuffer<InFlight>(initialCapacity: 4)
+    private var parser = HTTPResponseParser()
+    /// Bytes of an incomplete head or chunk line, kept for the next read.
+    private var cumulation: ByteBuffer?
+    private var head: HTTPResponseParser.Head?
+    private var body: ByteBuffer?
+    /// False once a response said `Connection: close`, or the connection failed.
+    private(set) var reusable = true
+    private var completedResponses = 0
+    private var closeInitiated = false
+    private var timerArmed = false
+    /// Set by the pool once the channel exists.
+    var closeFuture: EventLoopFuture<Void>?
+
+    init(id: Int, pool: HTTPConnectionPool, timeout: TimeAmount) {
+        self.id = id
+        self.pool = pool
+        self.timeout = timeout
+    }
+
+    var isActive: Bool { context != nil }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func send(_ request: HTTPClientRequest, completion: HTTPConnectionPool.Completion, intendedStart: UInt64) {
+        guard let context else {
+            pool.fail(completion, HTTPClientError(.resetBeforeResponse, "connection closed before the write"),
+                      timestamps: HTTPRequestTimestamps(intendedStart: intendedStart))
+            return
+        }
+        var entry = InFlight(completion: completion, expectsBody: request.expectsResponseBody,
+                             timestamps: HTTPRequestTimestamps(intendedStart: intendedStart))
+        context.writeAndFlush(wrapOutboundOut(request.bytes), promise: nil)
+        // Stamped after the flush: on an open socket NIO has made the write() call by now.
+        entry.timestamps.written = HTTPClock.now()
+        inFlight.append(entry)
+        if !timerArmed { armTimer(at: entry.timestamps.written) }
+    }
+
+    func close() {
+        closeInitiated = true
+        reusable = false
+        context?.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let now = HTTPClock.now()
+        var buffer = unwrapInboundIn(data)
+        if var pending = cumulation {
+            cumulation = nil
+            pending.writeBuffer(&buffer)
+            buffer = pending
+        }
+        do throws(HTTPResponseParser.Error) {
+            while buffer.readableBytes > 0 || head != nil {
+                guard !inFlight.isEmpty else {
+                    throw HTTPResponseParser.Error(message: "response bytes without a request")
+                }
+                if inFlight[inFlight.startIndex].timestamps.firstByte == 0 {
+                    inFlight[inFlight.startIndex].timestamps.firstByte = now
+                }
+                let expectsBody = inFlight[inFlight.startIndex].expectsBody
+                guard let event = try parser.next(&buffer, bodyExpected: expectsBody) else { break }
+                switch event {
+                case .head(let parsed):
+                    head = parsed
+                case .body(var slice):
+                    if body == nil { body = slice } else { body!.writeBuffer(&slice) }
+                case .end:
+                    finishResponse(at: now)
+                }
+            }
+        } catch {
+            malformed(error.message)
+            return
+        }
+        if buffer.readableBytes > 0 { cumulation = buffer }
+        if !reusable && inFlight.isEmpty && !closeInitiated { close() }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // Resets and other socket errors end the connection; channelInactive reports them.
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let now = HTTPClock.now()
+        self.context = nil
+        reusable = false
+        // A body delimited by the close is complete now.
+        if head != nil, (try? parser.endOfInput()) != nil { finishResponse(at: now) }
+        if let first = inFlight.first {
+            let during = head != nil || first.timestamps.firstByte != 0
+            pool.record(during ? .resetDuringResponse : .resetBeforeResponse, connection: id, at: now)
+            failAll(during ? .resetDuringResponse : .resetBeforeResponse, "connection closed by the peer", now: now)
+        } else if !closeInitiated && completedResponses > 0 {
+            pool.record(.closedByPeerAfterResponse, connection: id, at: now)
+        }
+        pool.connectionClosed(self)
+    }
+
+    private func finishResponse(at now: UInt64) {
+        guard let parsed = head else { return }
+        var entry = inFlight.removeFirst()
+        entry.timestamps.complete = now
+        head = nil
+        let response = HTTPClientResponse(
+            status: parsed.status, head: parsed.bytes, body: body ?? ByteBuffer(), connectionClose: !parsed.keepAlive)
+        body = nil
+        completedResponses += 1
+        if !parsed.keepAlive && reusable {
+            reusable = false
+            pool.record(.connectionCloseSeen, connection: id, at: now)
+        }
+        pool.completed(entry.completion, .success(response), timestamps: entry.timestamps, on: self)
+    }
+
+    private func malformed(_ message: String) {
+        let now = HTTPClock.now()
+        pool.record(.malformedResponse, connection: id, at: now)
+        failAll(.malformedResponse, message, now: now)
+        close()
+    }
+
+    private func failAll(_ kind: HTTPClientError.Kind, _ message: String, now: UInt64) {
+        reusable = false
+        head = nil
+        body = nil
+        while let entry = inFlight.popFirst() {
+            var timestamps = entry.timestamps
+            timestamps.complete = now
+            pool.fail(entry.completion, HTTPClientError(kind, message), timestamps: timestamps)
+        }
+    }
+
+    /// One timer per connection, re-armed for the oldest request's deadline when it fires, instead
+    /// of one timer per request.
+    private func armTimer(at written: UInt64) {
+        guard let context else { return }
+        timerArmed = true
+        let deadline = NIODeadline.uptimeNanoseconds(written) + timeout
+        context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            self.timerArmed = false
+            guard let oldest = self.inFlight.first else { return }
+            let due = NIODeadline.uptimeNanoseconds(oldest.timestamps.written) + self.timeout
+            if due <= .now() {
+                let now = HTTPClock.now()
+                self.pool.record(.timedOut, connection: self.id, at: now)
+                self.failAll(.timeout, "no response within \(self.timeout)", now: now)
+                self.close()
+            } else {
+                self.armTimer(at: oldest.timestamps.written)
+            }
+        }
+    }
+}

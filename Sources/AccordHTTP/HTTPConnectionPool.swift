@@ -1,0 +1,215 @@
+import NIOCore
+import NIOPosix
+
+/// Keep-alive connections to one target, for load: requests go to an idle connection or wait in
+/// order for the next one; connections open on demand up to the maximum and again after the peer
+/// closes them. Everything happens on one event loop, without locks: call it on `eventLoop` only.
+/// Use one pool per event loop to spread load over cores.
+public final class HTTPConnectionPool {
+    public struct Configuration: Sendable {
+        public var maxConnections: Int
+        /// From the write to the end of the response.
+        public var requestTimeout: TimeAmount
+        public var connectTimeout: TimeAmount
+
+        public init(
+            maxConnections: Int = 8, requestTimeout: TimeAmount = .seconds(10), connectTimeout: TimeAmount = .seconds(2)
+        ) {
+            self.maxConnections = maxConnections
+            self.requestTimeout = requestTimeout
+            self.connectTimeout = connectTimeout
+        }
+    }
+
+    /// Where a request's outcome goes: the delegate (by tag) or a promise.
+    enum Completion {
+        case tag(UInt64)
+        case promise(EventLoopPromise<HTTPClientExchange>)
+    }
+
+    private struct Waiting {
+        let request: HTTPClientRequest
+        let completion: Completion
+        let intendedStart: UInt64
+    }
+
+    public let target: HTTPTarget
+    public let eventLoop: EventLoop
+    public let configuration: Configuration
+    /// Gets results of `execute(_:tag:intendedStart:)` and every connection event.
+    public weak var delegate: HTTPClientDelegate?
+    /// Connection events so far, by kind.
+    public private(set) var eventCounts = HTTPConnectionEventCounts()
+
+    private var connections: [HTTPClientConnection] = []
+    private var idle: [HTTPClientConnection] = []
+    private var connecting = 0
+    private var waiting = CircularBuffer<Waiting>(initialCapacity: 64)
+    private var nextConnectionID = 0
+    private var closed = false
+
+    public init(target: HTTPTarget, eventLoop: EventLoop, configuration: Configuration = Configuration()) {
+        self.target = target
+        self.eventLoop = eventLoop
+        self.configuration = configuration
+        idle.reserveCapacity(configuration.maxConnections)
+    }
+
+    /// Requests written and not answered yet, on all connections.
+    public var inFlight: Int { connections.reduce(0) { $0 + $1.inFlight.count } }
+    /// Requests waiting for a connection.
+    public var queued: Int { waiting.count }
+    public var openConnections: Int { connections.count }
+
+    /// Sends `request`; its outcome goes to the delegate with `tag`. `intendedStart` (an
+    /// `HTTPClock` time) is when the schedule wanted it sent.
+    public func execute(_ request: HTTPClientRequest, tag: UInt64, intendedStart: UInt64) {
+        submit(request, completion: .tag(tag), intendedStart: intendedStart)
+    }
+
+    /// Sends `request`; its outcome completes the returned future (never failed: errors are in the result).
+    public func execute(_ request: HTTPClientRequest, intendedStart: UInt64? = nil) -> EventLoopFuture<HTTPClientExchange> {
+        let promise = eventLoop.makePromise(of: HTTPClientExchange.self)
+        submit(request, completion: .promise(promise), intendedStart: intendedStart ?? HTTPClock.now())
+        return promise.futureResult
+    }
+
+    /// Opens connections until `count` (at most the maximum) are open; succeeds when they are.
+    public func warmUp(_ count: Int) -> EventLoopFuture<Void> {
+        eventLoop.preconditionInEventLoop()
+        let wanted = min(count, configuration.maxConnections) - connections.count - connecting
+        guard wanted > 0 else { return eventLoop.makeSucceededVoidFuture() }
+        let futures = (0..<wanted).map { _ in openConnection() }
+        return EventLoopFuture.andAllSucceed(futures, on: eventLoop)
+    }
+
+    /// Fails what waits, closes every connection (what is in flight fails as reset); succeeds when
+    /// all are closed.
+    public func close() -> EventLoopFuture<Void> {
+        eventLoop.preconditionInEventLoop()
+        closed = true
+        while let entry = waiting.popFirst() {
+            fail(entry.completion, HTTPClientError(.poolClosed, "the pool was closed"),
+                 timestamps: HTTPRequestTimestamps(intendedStart: entry.intendedStart))
+        }
+        let futures = connections.map { connection -> EventLoopFuture<Void> in
+            connection.close()
+            return connection.closeFuture ?? eventLoop.makeSucceededVoidFuture()
+        }
+        return EventLoopFuture.andAllComplete(futures, on: eventLoop)
+    }
+
+    private func submit(_ request: HTTPClientRequest, completion: Completion, intendedStart: UInt64) {
+        eventLoop.preconditionInEventLoop()
+        guard !closed else {
+            fail(completion, HTTPClientError(.poolClosed, "the pool was closed"),
+                 timestamps: HTTPRequestTimestamps(intendedStart: intendedStart))
+            return
+        }
+        if waiting.isEmpty, let connection = idle.popLast() {
+            connection.send(request, completion: completion, intendedStart: intendedStart)
+            return
+        }
+        waiting.append(Waiting(request: request, completion: completion, intendedStart: intendedStart))
+        if connections.count + connecting < configuration.maxConnections && connecting < waiting.count {
+            _ = openConnection()
+        }
+    }
+
+    @discardableResult
+    private func openConnection() -> EventLoopFuture<Void> {
+        connecting += 1
+        nextConnectionID += 1
+        let connection = HTTPClientConnection(id: nextConnectionID, pool: self, timeout: configuration.requestTimeout)
+        let bound = NIOLoopBound(connection, eventLoop: eventLoop)
+        let connected = ClientBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(configuration.connectTimeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(bound.value) }
+            }
+            .connect(to: target.address)
+        return connected.assumeIsolated().map { channel in
+            self.connecting -= 1
+            connection.closeFuture = channel.closeFuture
+            self.connections.append(connection)
+            self.record(.connected, connection: connection.id, at: HTTPClock.now())
+            if self.closed { connection.close() } else { self.ready(connection) }
+        }.flatMapErrorThrowing { error in
+            self.connecting -= 1
+            self.connectFailed(error, connection: connection.id)
+            throw error
+        }.nonisolated()
+    }
+
+    private func connectFailed(_ error: Error, connection: Int) {
+        let refused = Self.isConnectionRefused(error)
+        record(refused ? .connectRefused : .connectFailed, connection: connection, at: HTTPClock.now())
+        // With no connection left to serve them, waiting requests fail now rather than pile up
+        // while the target is down; the next request tries to connect again.
+        guard connections.isEmpty && connecting == 0 else { return }
+        let failure = HTTPClientError(refused ? .connectRefused : .connectFailed, "\(target): \(error)")
+        while let entry = waiting.popFirst() {
+            fail(entry.completion, failure, timestamps: HTTPRequestTimestamps(intendedStart: entry.intendedStart))
+        }
+    }
+
+    /// A connection can take a request: the oldest waiting one, or it goes idle.
+    private func ready(_ connection: HTTPClientConnection) {
+        guard connection.reusable && connection.isActive && connection.inFlight.isEmpty else { return }
+        if let entry = waiting.popFirst() {
+            connection.send(entry.request, completion: entry.completion, intendedStart: entry.intendedStart)
+        } else {
+            idle.append(connection)
+        }
+    }
+
+    // MARK: - Called by connections
+
+    func completed(
+        _ completion: Completion, _ result: Result<HTTPClientResponse, HTTPClientError>,
+        timestamps: HTTPRequestTimestamps, on connection: HTTPClientConnection
+    ) {
+        // Hand the connection on first, so a delegate that sends from its callback finds it idle.
+        ready(connection)
+        deliver(completion, timestamps, result)
+    }
+
+    func fail(_ completion: Completion, _ error: HTTPClientError, timestamps: HTTPRequestTimestamps) {
+        deliver(completion, timestamps, .failure(error))
+    }
+
+    func record(_ kind: HTTPConnectionEvent.Kind, connection: Int, at time: UInt64) {
+        eventCounts.record(kind)
+        delegate?.connectionEvent(HTTPConnectionEvent(kind: kind, time: time, connection: connection))
+    }
+
+    func connectionClosed(_ connection: HTTPClientConnection) {
+        connections.removeAll { $0 === connection }
+        idle.removeAll { $0 === connection }
+        if !closed && !waiting.isEmpty && connections.count + connecting < configuration.maxConnections {
+            openConnection()
+        }
+    }
+
+    private func deliver(
+        _ completion: Completion, _ timestamps: HTTPRequestTimestamps,
+        _ result: Result<HTTPClientResponse, HTTPClientError>
+    ) {
+        switch completion {
+        case .tag(let tag):
+            delegate?.completed(HTTPClientExchange(tag: tag, timestamps: timestamps, result: result))
+        case .promise(let promise):
+            promise.succeed(HTTPClientExchange(tag: 0, timestamps: timestamps, result: result))
+        }
+    }
+
+    private static func isConnectionRefused(_ error: Error) -> Bool {
+        if let io = error as? IOError { return io.errnoCode == ECONNREFUSED }
+        if let multiple = error as? NIOConnectionError {
+            return !multiple.connectionErrors.isEmpty
+                && multiple.connectionErrors.allSatisfy { isConnectionRefused($0.error) }
+        }
+        return false
+    }
+}

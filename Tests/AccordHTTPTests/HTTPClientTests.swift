@@ -1,0 +1,122 @@
+@testable import AccordHTTP
+import AccordTestSupport
+import NIOCore
+import NIOPosix
+import Testing
+
+@Suite struct HTTPClientTests {
+    @Test func reusesKeepAliveConnectionsAndStampsEachStep() async throws {
+        try await TestServer.with { _, port in
+            let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: port))
+            let request = HTTPClientRequest(path: "/orders/9", authority: client.target.authority)
+            for _ in 0..<10 {
+                let exchange = await client.execute(request)
+                let response = try exchange.result.get()
+                #expect(response.status == 200)
+                #expect(response.bodyText.contains(#""order_id":"9""#))
+                let t = exchange.timestamps
+                #expect(t.intendedStart <= t.written && t.written <= t.firstByte && t.firstByte <= t.complete)
+                #expect(t.intendedStart > 0)
+            }
+            #expect(await client.eventCounts()[.connected] == 1)
+            await client.shutdown()
+        }
+    }
+
+    @Test func reportsConnectionCloseAndReconnects() async throws {
+        try await TestServer.with { _, port in
+            let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: port))
+            let closing = HTTPClientRequest(path: "/hello", authority: client.target.authority,
+                                            headers: [("Connection", "close")])
+            #expect(try await client.execute(closing).result.get().connectionClose)
+            #expect(try await client.execute(closing).result.get().status == 200)
+            let counts = await client.eventCounts()
+            #expect(counts[.connectionCloseSeen] == 2)
+            #expect(counts[.connected] == 2)
+            #expect(counts[.closedByPeerAfterResponse] == 0)
+            await client.shutdown()
+        }
+    }
+
+    @Test func reportsRefusedConnections() async throws {
+        let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: FreePort.next()))
+        let exchange = await client.execute(HTTPClientRequest(path: "/", authority: client.target.authority))
+        guard case .failure(let error) = exchange.result else { Issue.record("connected to a closed port"); return }
+        #expect(error.kind == .connectRefused)
+        #expect(await client.eventCounts()[.connectRefused] == 1)
+        await client.shutdown()
+    }
+
+    @Test func timesOutSlowResponses() async throws {
+        let gate = Gate()
+        try await TestServer.with(gate: gate) { _, port in
+            let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: port),
+                                    configuration: .init(requestTimeout: .milliseconds(100)))
+            let exchange = await client.execute(HTTPClientRequest(path: "/gate", authority: client.target.authority))
+            guard case .failure(let error) = exchange.result else { Issue.record("no timeout"); return }
+            #expect(error.kind == .timeout)
+            #expect(await client.eventCounts()[.timedOut] == 1)
+            await client.shutdown()
+        }
+    }
+
+    @Test(arguments: [
+        (ScriptedPeer.Script.closeAtOnce, HTTPClientError.Kind.resetBeforeResponse, HTTPConnectionEvent.Kind.resetBeforeResponse),
+        (.closeMidResponse, .resetDuringResponse, .resetDuringResponse),
+    ])
+    func reportsConnectionsLostInFlight(
+        script: ScriptedPeer.Script, error: HTTPClientError.Kind, event: HTTPConnectionEvent.Kind
+    ) async throws {
+        let peer = try await ScriptedPeer(script)
+        let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: peer.port))
+        let exchange = await client.execute(HTTPClientRequest(path: "/", authority: client.target.authority))
+        guard case .failure(let failure) = exchange.result else { Issue.record("expected a failure"); return }
+        #expect(failure.kind == error)
+        #expect(await client.eventCounts()[event] == 1)
+        await client.shutdown()
+        await peer.stop()
+    }
+
+    @Test func reportsAPeerClosingAnIdleConnection() async throws {
+        let peer = try await ScriptedPeer(.answerThenClose)
+        let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: peer.port))
+        let exchange = await client.execute(HTTPClientRequest(path: "/", authority: client.target.authority))
+        #expect(try exchange.result.get().bodyText == "ok")
+        #expect(await eventually { await client.eventCounts()[.closedByPeerAfterResponse] == 1 })
+        // The next request opens a new connection.
+        #expect(try await client.execute(HTTPClientRequest(path: "/", authority: client.target.authority))
+            .result.get().status == 200)
+        #expect(await client.eventCounts()[.connected] == 2)
+        await client.shutdown()
+        await peer.stop()
+    }
+
+    /// The load path: a delegate on the pool's event loop, tags instead of promises.
+    @Test func deliversTaggedResultsToTheDelegateOnTheLoop() async throws {
+        final class Recorder: HTTPClientDelegate {
+            var tags: [UInt64] = []
+            var events: [HTTPConnectionEvent.Kind] = []
+            func completed(_ exchange: HTTPClientExchange) {
+                if case .success(let response) = exchange.result, response.status == 200 { tags.append(exchange.tag) }
+            }
+            func connectionEvent(_ event: HTTPConnectionEvent) { events.append(event.kind) }
+        }
+        try await TestServer.with { _, port in
+            let target = try HTTPTarget(host: "127.0.0.1", port: port)
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let request = HTTPClientRequest(path: "/hello", authority: target.authority)
+            let pool = try await loop.submit {
+                let pool = HTTPConnectionPool(target: target, eventLoop: loop, configuration: .init(maxConnections: 2))
+                let recorder = Recorder()
+                pool.delegate = recorder
+                for tag in 0..<20 { pool.execute(request, tag: UInt64(tag), intendedStart: HTTPClock.now()) }
+                return NIOLoopBound((pool, recorder), eventLoop: loop)
+            }.get()
+            #expect(try await eventually { try await loop.submit { pool.value.1.tags.count == 20 }.get() })
+            let (tags, events) = try await loop.submit { (pool.value.1.tags, pool.value.1.events) }.get()
+            #expect(tags.sorted() == Array(0..<20))
+            #expect(events == [.connected, .connected])
+            try await loop.flatSubmit { pool.value.0.close() }.get()
+        }
+    }
+}
