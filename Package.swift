@@ -38,11 +38,18 @@ let package = Package(
         // JSON values with exact numbers, shared by the protobuf JSON mapping and schema validation.
         .target(name: "AccordJSON"),
 
+        // Contract files as located documents: source locations, JSON pointers, YAML/JSON with
+        // line numbers, near-miss names. Shared by every loader so diagnostics read alike.
+        .target(
+            name: "AccordDocuments",
+            dependencies: ["AccordJSON", .product(name: "Yams", package: "Yams")]
+        ),
+
         // Run-time protobuf: descriptors from protoc, dynamic binary and JSON codec.
         .target(
             name: "AccordProto",
             dependencies: [
-                "AccordJSON",
+                "AccordJSON", "AccordDocuments",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -94,7 +101,7 @@ let package = Package(
         .target(
             name: "AccordOpenAPI",
             dependencies: [
-                "AccordJSON",
+                "AccordJSON", "AccordDocuments",
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
                 .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
                 .product(name: "Yams", package: "Yams"),
@@ -119,6 +126,7 @@ let package = Package(
             path: "Tests/AccordTestSupport"
         ),
         .testTarget(name: "AccordJSONTests", dependencies: ["AccordJSON"]),
+        .testTarget(name: "AccordDocumentsTests", dependencies: ["AccordDocuments", "AccordJSON"]),
         .testTarget(
             name: "AccordCLITests",
             dependencies: ["AccordTestSupport", "AccordJSON"],

@@ -1,3 +1,4 @@
+import AccordDocuments
 import AccordJSON
 import Foundation
 
@@ -44,7 +45,12 @@ final class DocumentStore {
         } catch {
             throw OpenAPILoadError(.unreadable, at: origin, "cannot read \(display): \(error.localizedDescription)")
         }
-        let document = try SourceDocument(file: display, text: text)
+        let document: SourceDocument
+        do {
+            document = try SourceDocument(file: display, text: text)
+        } catch {
+            throw OpenAPILoadError(error)
+        }
         documents[url.path] = document
         urls[display] = url
         return document

@@ -1,3 +1,4 @@
+import AccordDocuments
 import AccordJSON
 import Foundation
 

@@ -1,3 +1,4 @@
+import AccordDocuments
 import AccordJSON
 
 /// An OpenAPI 3.0 or 3.1 document as Accord uses it: operations with their parameters, request

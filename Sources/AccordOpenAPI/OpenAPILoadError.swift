@@ -1,3 +1,5 @@
+import AccordDocuments
+
 /// Why a contract's OpenAPI document (or a file it references) could not be loaded, and where.
 public struct OpenAPILoadError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
@@ -23,6 +25,16 @@ public struct OpenAPILoadError: Error, Sendable, Hashable, CustomStringConvertib
         self.kind = kind
         self.location = location
         self.message = message
+    }
+
+    /// A document that would not parse, in the OpenAPI loader's terms.
+    public init(_ error: DocumentError) {
+        let kind: Kind =
+            switch error.kind {
+            case .syntax: .syntax
+            case .unsupported: .unsupported
+            }
+        self.init(kind, at: error.location, error.message)
     }
 
     /// `gateway.yaml:14:9 #/paths/~1orders/get/responses: Expected to find ...`

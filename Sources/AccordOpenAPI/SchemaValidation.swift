@@ -1,3 +1,4 @@
+import AccordDocuments
 import AccordJSON
 
 /// One validation of a value against a `SchemaSet`: walks value and schema together, collecting

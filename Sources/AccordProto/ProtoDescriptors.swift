@@ -1,21 +1,4 @@
-/// Where a declaration sits in a .proto file (1-based), for diagnostics.
-public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
-    /// The file as protoc names it (relative to its import root).
-    public let file: String
-    /// The file on disk, when known.
-    public let path: String?
-    public let line: Int
-    public let column: Int
-
-    public init(file: String, path: String?, line: Int, column: Int) {
-        self.file = file
-        self.path = path
-        self.line = line
-        self.column = column
-    }
-
-    public var description: String { "\(path ?? file):\(line):\(column)" }
-}
+import AccordDocuments
 
 public enum ProtoFieldType: String, Sendable, Hashable {
     case double, float, int64, uint64, int32, fixed64, fixed32, bool, string, group, message, bytes

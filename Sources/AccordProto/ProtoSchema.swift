@@ -1,3 +1,4 @@
+import AccordDocuments
 import SwiftProtobuf
 
 /// The messages, enums and services of a set of compiled .proto files, looked up by full name

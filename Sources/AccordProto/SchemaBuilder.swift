@@ -1,3 +1,4 @@
+import AccordDocuments
 import SwiftProtobuf
 
 /// Turns protoc's descriptor protos into the index tables behind `ProtoSchema`, in two passes:

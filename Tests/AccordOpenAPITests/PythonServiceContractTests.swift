@@ -1,3 +1,4 @@
+import AccordDocuments
 import AccordHTTP
 import AccordJSON
 import AccordOpenAPI

@@ -4,19 +4,19 @@ import Yams
 
 /// One parsed YAML or JSON file: its value as `JSONValue`, and the line and column of every
 /// member and item by JSON pointer (Yams' marks), so diagnostics can point into the file.
-struct SourceDocument: Sendable {
-    struct Position: Sendable, Hashable {
-        let line: Int
-        let column: Int
+public struct SourceDocument: Sendable {
+    public struct Position: Sendable, Hashable {
+        public let line: Int
+        public let column: Int
     }
 
     /// The path shown in diagnostics.
-    let file: String
-    let text: String
-    let root: JSONValue
-    let positions: [String: Position]
+    public let file: String
+    public let text: String
+    public let root: JSONValue
+    public let positions: [String: Position]
 
-    init(file: String, text: String) throws(OpenAPILoadError) {
+    public init(file: String, text: String) throws(DocumentError) {
         self.file = file
         self.text = text
         let wholeFile = SourceLocation(file: file, pointer: "")
@@ -27,7 +27,7 @@ struct SourceDocument: Sendable {
             do {
                 _ = try JSONParser.parse(text)
             } catch {
-                throw OpenAPILoadError(.syntax, at: SourceLocation(file: file, pointer: "", line: error.line,
+                throw DocumentError(.syntax, at: SourceLocation(file: file, line: error.line,
                                                                    column: error.column), error.message)
             }
             yamlText = text.replacing("\t", with: " ")
@@ -40,14 +40,14 @@ struct SourceDocument: Sendable {
         } catch {
             throw Self.syntaxError(error, in: file)
         }
-        guard let node else { throw OpenAPILoadError(.syntax, at: wholeFile, "the file is empty") }
+        guard let node else { throw DocumentError(.syntax, at: wholeFile, "the file is empty") }
         var positions: [String: Position] = [:]
         root = try Self.convert(node, pointer: "", file: file, positions: &positions)
         self.positions = positions
     }
 
     /// The value at `pointer`, or nil when nothing is there.
-    func value(at pointer: String) -> JSONValue? {
+    public func value(at pointer: String) -> JSONValue? {
         guard let tokens = JSONPointer.tokens(pointer) else { return nil }
         var value = root
         for token in tokens {
@@ -66,7 +66,7 @@ struct SourceDocument: Sendable {
     }
 
     /// `pointer` in this file, with the line of the closest enclosing value that has one.
-    func location(_ pointer: String) -> SourceLocation {
+    public func location(_ pointer: String) -> SourceLocation {
         var probe = Substring(pointer)
         while true {
             if let position = positions[String(probe)] {
@@ -79,7 +79,7 @@ struct SourceDocument: Sendable {
     }
 
     /// Yams' error with its mark as the location and its problem (without the echoed snippet) as text.
-    private static func syntaxError(_ error: Error, in file: String) -> OpenAPILoadError {
+    private static func syntaxError(_ error: Error, in file: String) -> DocumentError {
         let parts: (YamlError.Context?, String, Mark)?
         switch error as? YamlError {
         case .scanner(let context, let problem, let mark, _)?: parts = (context, problem, mark)
@@ -90,15 +90,15 @@ struct SourceDocument: Sendable {
         default: parts = nil
         }
         guard let (context, problem, mark) = parts else {
-            return OpenAPILoadError(.syntax, at: SourceLocation(file: file, pointer: ""), "\(error)")
+            return DocumentError(.syntax, at: SourceLocation(file: file, pointer: ""), "\(error)")
         }
         let text = context.map { "\($0.text): \(problem)" } ?? problem
-        return OpenAPILoadError(.syntax, at: location(mark, "", file), text)
+        return DocumentError(.syntax, at: location(mark, "", file), text)
     }
 
     private static func convert(
         _ node: Node, pointer: String, file: String, positions: inout [String: Position]
-    ) throws(OpenAPILoadError) -> JSONValue {
+    ) throws(DocumentError) -> JSONValue {
         if positions[pointer] == nil, let mark = node.mark {
             positions[pointer] = Position(line: mark.line, column: mark.column)
         }
@@ -116,12 +116,12 @@ struct SourceDocument: Sendable {
             var members: [String: JSONValue] = [:]
             for (key, value) in mapping {
                 guard case .scalar(let keyScalar) = key else {
-                    throw OpenAPILoadError(.syntax, at: location(key.mark, pointer, file), "mapping keys must be scalars")
+                    throw DocumentError(.syntax, at: location(key.mark, pointer, file), "mapping keys must be scalars")
                 }
                 let name = keyScalar.string
                 let memberPointer = JSONPointer.appending(name, to: pointer)
                 guard members[name] == nil else {
-                    throw OpenAPILoadError(.syntax, at: location(key.mark, memberPointer, file),
+                    throw DocumentError(.syntax, at: location(key.mark, memberPointer, file),
                                            "duplicate key \"\(name)\"")
                 }
                 // The key's line is where a reader looks for a member.
@@ -130,7 +130,7 @@ struct SourceDocument: Sendable {
             }
             return .object(members)
         case .alias:
-            throw OpenAPILoadError(.unsupported, at: location(node.mark, pointer, file), "YAML aliases are not supported")
+            throw DocumentError(.unsupported, at: location(node.mark, pointer, file), "YAML aliases are not supported")
         }
     }
 

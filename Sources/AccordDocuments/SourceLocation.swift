@@ -1,31 +1,40 @@
 import Foundation
 
-/// Where something is declared: a file, a JSON pointer inside it, and the line and column when
-/// the file's parser gave them.
+/// Where something is declared: a file, a JSON pointer inside it for YAML/JSON documents,
+/// and the 1-based line and column when the file's parser gave them. One type for every
+/// kind of contract file (.proto, OpenAPI, system.yaml, load profiles), so diagnostics and
+/// findings print locations the same way.
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
-    /// The file's path as the contract names it (relative to the contract folder where possible).
+    /// The file as the contract names it (relative to its folder or import root where possible).
     public let file: String
-    /// RFC 6901 pointer inside the file (`/components/schemas/User`); empty for the whole file.
+    /// The file on disk, when it differs from `file` and is known.
+    public let path: String?
+    /// RFC 6901 pointer inside the file (`/components/schemas/User`); empty for the whole file
+    /// and for non-JSON files.
     public let pointer: String
     public let line: Int?
     public let column: Int?
 
-    public init(file: String, pointer: String, line: Int? = nil, column: Int? = nil) {
+    public init(file: String, path: String? = nil, pointer: String = "", line: Int? = nil, column: Int? = nil) {
         self.file = file
+        self.path = path
         self.pointer = pointer
         self.line = line
         self.column = column
     }
 
-    /// `openapi.yaml:12:5 #/components/schemas/User`
-    public var description: String {
+    /// `file:line:column`, the form editors and CI annotations jump to.
+    public var fileLine: String {
         var text = file
         if let line {
             text += ":\(line)"
             if let column { text += ":\(column)" }
         }
-        return text + " #" + pointer
+        return text
     }
+
+    /// `openapi.yaml:12:5 #/components/schemas/User`; without the pointer when there is none.
+    public var description: String { pointer.isEmpty ? fileLine : fileLine + " #" + pointer }
 }
 
 /// RFC 6901 JSON pointers, built from and split into reference tokens.

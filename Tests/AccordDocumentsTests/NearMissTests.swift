@@ -1,4 +1,4 @@
-import AccordOpenAPI
+import AccordDocuments
 import Testing
 
 @Suite struct NearMissTests {
