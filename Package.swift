@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "AccordLoad",
             dependencies: [
-                "CZlib", "AccordJSON", "AccordGRPC", "AccordReport",
+                "CZlib", "AccordJSON", "AccordDocuments", "AccordProto", "AccordGRPC", "AccordHTTP", "AccordReport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
