@@ -116,7 +116,8 @@ struct SourceDocument: Sendable {
             var members: [String: JSONValue] = [:]
             for (key, value) in mapping {
                 guard case .scalar(let keyScalar) = key else {
-                    throw OpenAPILoadError(.syntax, at: location(key.mark, pointer, file), "mapping keys must be scalars")
+                    throw OpenAPILoadError(.syntax, at: location(key.mark, pointer, file),
+                                           "mapping keys must be scalars")
                 }
                 let name = keyScalar.string
                 let memberPointer = JSONPointer.appending(name, to: pointer)
@@ -130,7 +131,8 @@ struct SourceDocument: Sendable {
             }
             return .object(members)
         case .alias:
-            throw OpenAPILoadError(.unsupported, at: location(node.mark, pointer, file), "YAML aliases are not supported")
+            throw OpenAPILoadError(.unsupported, at: location(node.mark, pointer, file),
+                                   "YAML aliases are not supported")
         }
     }
 
