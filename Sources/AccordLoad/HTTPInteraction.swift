@@ -50,7 +50,7 @@ public struct HTTPInteraction: LoadInteraction {
                 let error: String? =
                     switch exchange.result {
                     case .success(let response): response.status < 400 ? nil : "http.\(response.status)"
-                    case .failure(let failure): failure.kind.rawValue
+                    case .failure(let failure): failure.kind.loadErrorKind
                     }
                 // A failure before the response has no completion stamp: it ended now.
                 let ended = t.complete == 0 ? MonotonicTime.now() : t.complete
@@ -59,5 +59,20 @@ public struct HTTPInteraction: LoadInteraction {
         }
 
         func close() -> EventLoopFuture<Void> { pool.close() }
+    }
+}
+
+extension HTTPClientError.Kind {
+    /// The same vocabulary as gRPC's error kinds, so a mixed run reads one way.
+    var loadErrorKind: String {
+        switch self {
+        case .connectRefused: "connect_refused"
+        case .connectFailed: "connect_failed"
+        case .resetBeforeResponse: "reset_before_response"
+        case .resetDuringResponse: "reset_during_response"
+        case .timeout: "timeout"
+        case .malformedResponse: "protocol"
+        case .poolClosed: "pool_closed"
+        }
     }
 }
