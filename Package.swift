@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries, each behind a small Swift wrapper in the module above it.
@@ -51,6 +53,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "AccordAMQP",
+            dependencies: [
+                "CRabbitMQ", "CAMQPShim",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // Test and benchmark peer for AccordAMQP: owns a managed broker, consumes as a separate
+        // process (so a test can SIGKILL it), publishes for bench/amqp-publish.
+        .executableTarget(
+            name: "accord-amqp-probe",
+            dependencies: [
+                "AccordAMQP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
 
         .executableTarget(
             name: "accord",
@@ -72,6 +96,11 @@ let package = Package(
         .testTarget(
             name: "AccordProtoTests",
             dependencies: ["AccordProto", "AccordTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AccordAMQPTests",
+            dependencies: ["AccordAMQP", "AccordTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
