@@ -255,6 +255,11 @@ public struct ConsumerStopSummary: Sendable, Hashable {
     public let requeued: Int
     /// Why the consumer ended, when it was not a clean stop.
     public let error: AMQPError?
+
+    public init(requeued: Int, error: AMQPError?) {
+        self.requeued = requeued
+        self.error = error
+    }
 }
 
 /// Sends a delivery's ack/nack to its consumer's connection thread.

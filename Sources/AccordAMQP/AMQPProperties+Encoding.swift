@@ -7,12 +7,18 @@ extension AMQPProperties {
     /// Bytes of a content-header frame payload (class, weight, body size, flags and properties).
     func contentHeaderSize(operation: String) throws(AMQPError) -> Int {
         var size = 2 + 2 + 8 + 2
-        for (name, value) in [("content-type", contentType), ("content-encoding", contentEncoding),
-                              ("correlation-id", correlationID), ("reply-to", replyTo),
-                              ("expiration", expiration), ("message-id", messageID), ("type", type),
-                              ("user-id", userID), ("app-id", appID)] {
+        func add(_ value: String?, _ name: String) throws(AMQPError) {
             if let value { size += try Self.shortStringSize(value, what: name, operation: operation) }
         }
+        try add(contentType, "content-type")
+        try add(contentEncoding, "content-encoding")
+        try add(correlationID, "correlation-id")
+        try add(replyTo, "reply-to")
+        try add(expiration, "expiration")
+        try add(messageID, "message-id")
+        try add(type, "type")
+        try add(userID, "user-id")
+        try add(appID, "app-id")
         if deliveryMode != nil { size += 1 }
         if priority != nil { size += 1 }
         if timestamp != nil { size += 8 }

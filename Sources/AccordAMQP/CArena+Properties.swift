@@ -41,9 +41,8 @@ extension CArena {
 
     func table(_ table: AMQPTable) -> amqp_table_t {
         let entries = allocate(amqp_table_entry_t.self, count: table.count)
-        // Sorted keys make the wire bytes deterministic.
-        for (index, key) in table.keys.sorted().enumerated() {
-            entries[index] = amqp_table_entry_t(key: bytes(key), value: fieldValue(table[key] ?? .void))
+        for (index, (key, value)) in table.enumerated() {
+            entries[index] = amqp_table_entry_t(key: bytes(key), value: fieldValue(value))
         }
         return amqp_table_t(num_entries: Int32(table.count), entries: entries)
     }

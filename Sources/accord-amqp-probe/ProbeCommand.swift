@@ -122,7 +122,9 @@ extension ProbeCommand {
             let clock = ContinuousClock()
             let started = clock.now
             var acked = 0
-            // Two batches in flight keep the connection thread busy while the next one is stamped.
+            // Enough batches in flight to fill the confirm window, plus one queued behind it, so the
+            // connection thread always has the next message at hand.
+            let batchesInFlight = max(1, window / max(batch, 1)) + 1
             try await withThrowingTaskGroup(of: Int.self) { group in
                 var next = 0
                 func submitBatch() {
@@ -142,7 +144,7 @@ extension ProbeCommand {
                         return outcomes.count(where: \.isAck)
                     }
                 }
-                for _ in 0..<2 where next < count { submitBatch() }
+                for _ in 0..<batchesInFlight where next < count { submitBatch() }
                 while let done = try await group.next() {
                     acked += done
                     if next < count { submitBatch() }
