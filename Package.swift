@@ -100,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AccordAMQPTests",
-            dependencies: ["AccordAMQP", "AccordTestSupport"],
+            dependencies: ["AccordAMQP", "AccordJSON", "AccordTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

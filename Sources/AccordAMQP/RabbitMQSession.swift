@@ -26,10 +26,7 @@ final class RabbitMQSession {
         var connectTimeout = timeval(configuration.connectTimeout)
         let status = amqp_socket_open_noblock(socket, endpoint.host, Int32(endpoint.port), &connectTimeout)
         if status != AMQP_STATUS_OK.rawValue {
-            let cause = errno
-            var text = Self.libraryText(status)
-            if status == AMQP_STATUS_SOCKET_ERROR.rawValue, cause != 0 { text += " (\(String(cString: strerror(cause))))" }
-            throw AMQPError(.unreachable, operation: operation, text: text)
+            throw AMQPError(.unreachable, operation: operation, text: Self.libraryText(status))
         }
         var rpcTimeout = timeval(configuration.rpcTimeout)
         amqp_set_rpc_timeout(state, &rpcTimeout)
