@@ -41,10 +41,11 @@ enum TestBroker {
 
 /// Test messages and the helpers that publish and consume them.
 enum AMQPTestTraffic {
-    /// Publishes `count` tracked messages in batches; returns each one's ticket and outcome.
+    /// Publishes `count` tracked messages in batches (or fewer: with `stopOnFailure`, none after a batch
+    /// that was not wholly acked); returns each one's ticket and outcome.
     static func publish(_ count: Int, to queue: String, on connection: AMQPConnection, tracker: MessageTracker,
-                        event: String, persistent: Bool = false,
-                        batch: Int = 500) async -> [(TrackedMessage, PublishOutcome)] {
+                        event: String, persistent: Bool = false, batch: Int = 500,
+                        stopOnFailure: Bool = false) async -> [(TrackedMessage, PublishOutcome)] {
         var results: [(TrackedMessage, PublishOutcome)] = []
         var next = 0
         while next < count {
@@ -63,6 +64,7 @@ enum AMQPTestTraffic {
                 tracker.record(outcome, for: ticket)
                 results.append((ticket, outcome))
             }
+            if stopOnFailure, outcomes.contains(where: { $0 != .ack }) { break }
         }
         return results
     }
