@@ -46,7 +46,8 @@ public final class AMQPConnection: Sendable {
                     return
                 }
                 ready.resume(returning: session.frameMax)
-                ConnectionLoop(session: session, inbox: inbox, configuration: configuration, logger: threadLogger).run()
+                ConnectionLoop(session: session, inbox: inbox, configuration: configuration, logger: threadLogger)
+                    .run()
             }
             thread.name = "accord-amqp \(configuration.endpoint.host):\(configuration.endpoint.port)"
             thread.start()
@@ -66,7 +67,8 @@ public final class AMQPConnection: Sendable {
                                 autoDelete: Bool = false) async throws {
         try await perform { loop throws(AMQPError) in
             try loop.onControlChannel { session, channel throws(AMQPError) in
-                try session.declareExchange(name, type: type, durable: durable, autoDelete: autoDelete, channel: channel)
+                try session.declareExchange(name, type: type, durable: durable, autoDelete: autoDelete,
+                                            channel: channel)
             }
         }
     }
@@ -146,7 +148,9 @@ public final class AMQPConnection: Sendable {
     public func publish(contentsOf messages: [AMQPMessage], exchange: String = "",
                         routingKey: String) async -> [PublishOutcome] {
         guard !messages.isEmpty else { return [] }
-        let rejected = messages.map { validate($0, exchange: exchange, routingKey: routingKey).map(PublishOutcome.notSent) }
+        let rejected = messages.map {
+            validate($0, exchange: exchange, routingKey: routingKey).map(PublishOutcome.notSent)
+        }
         return await withCheckedContinuation { continuation in
             let batch = PublishBatch(outcomes: rejected, continuation: continuation)
             var commands: [Command] = []
@@ -273,7 +277,8 @@ final class DeliverySettler: Sendable {
     }
 
     func settle(tag: UInt64, multiple: Bool, as settlement: Settlement) throws {
-        if let error = inbox.submit(.settle(consumer: consumerID, tag: tag, multiple: multiple, settlement: settlement)) {
+        let command = Command.settle(consumer: consumerID, tag: tag, multiple: multiple, settlement: settlement)
+        if let error = inbox.submit(command) {
             throw error
         }
     }

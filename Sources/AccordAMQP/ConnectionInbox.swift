@@ -21,7 +21,8 @@ final class ConnectionInbox: Sendable {
     init() throws(AMQPError) {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else {
-            throw AMQPError(.library, operation: "create connection", text: "pipe: \(String(cString: strerror(errno)))")
+            throw AMQPError(.library, operation: "create connection",
+                            text: "pipe: \(String(cString: strerror(errno)))")
         }
         for end in ends {
             _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)

@@ -335,7 +335,8 @@ final class ConnectionLoop {
         consumerOnChannel[record.channel] = nil
         releaseChannel(record.channel)
         record.finishStream(throwing: error)
-        for waiter in record.stopWaiters { waiter.resume(returning: ConsumerStopSummary(requeued: requeued, error: error)) }
+        let summary = ConsumerStopSummary(requeued: requeued, error: error)
+        for waiter in record.stopWaiters { waiter.resume(returning: summary) }
         record.stopWaiters.removeAll()
     }
 

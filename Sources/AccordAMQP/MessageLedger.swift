@@ -23,7 +23,8 @@ struct MessageLedger: Sendable {
 
     /// Latencies in microseconds, up to an hour.
     static func makeHistogram() -> Histogram<UInt64> {
-        Histogram(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+        Histogram(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000,
+                  numberOfSignificantValueDigits: .three)
     }
 
     /// One entry per sequence number handed out (sequence numbers are dense, from 0).

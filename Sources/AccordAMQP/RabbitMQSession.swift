@@ -40,7 +40,8 @@ final class RabbitMQSession {
                       operation: login, channel: 0)
         } catch where error.replyCode == 403 {
             throw AMQPError(.authenticationFailed, operation: login, replyCode: 403, text: error.text)
-        } catch where error.kind == .library && error.text == Self.libraryText(AMQP_STATUS_CONNECTION_CLOSED.rawValue) {
+        } catch where error.kind == .library
+                    && error.text == Self.libraryText(AMQP_STATUS_CONNECTION_CLOSED.rawValue) {
             // Brokers that do not send connection.close on a failed login just drop the socket.
             throw AMQPError(.authenticationFailed, operation: login,
                             text: "the broker closed the connection during login (wrong credentials or vhost?)")
@@ -176,8 +177,8 @@ final class RabbitMQSession {
         var properties = arena.properties(message.properties)
         let exchangeBytes = arena.bytes(exchange), routingKeyBytes = arena.bytes(routingKey)
         let status = message.body.withUnsafeBytes { body in
-            amqp_basic_publish(state, channel, exchangeBytes, routingKeyBytes, 0, 0, &properties,
-                               amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
+            let bodyBytes = amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress))
+            return amqp_basic_publish(state, channel, exchangeBytes, routingKeyBytes, 0, 0, &properties, bodyBytes)
         }
         try checkStatus(status, operation: "basic.publish to '\(exchange)' by '\(routingKey)'")
     }
@@ -250,7 +251,8 @@ final class RabbitMQSession {
         var message = amqp_message_t()
         try check(amqp_read_message(state, channel, &message, 0), operation: operation, channel: channel)
         defer { amqp_destroy_message(&message) }
-        return AMQPMessage(body: CDecoding.byteArray(message.body), properties: CDecoding.properties(message.properties))
+        return AMQPMessage(body: CDecoding.byteArray(message.body),
+                           properties: CDecoding.properties(message.properties))
     }
 
     private func sendChannelCloseOk(_ channel: UInt16) {

@@ -50,9 +50,7 @@ struct AMQPConnectionTests {
 
     @Test func bodiesLargerThanAFrameAreSplitAndReassembled() async throws {
         guard try TestBroker.available() else { return }
-        let connection = try await TestBroker.connect()
-        let queue = TestBroker.uniqueName("large")
-        try await connection.declareQueue(queue, durable: false, exclusive: true)
+        let (connection, queue) = try await TestBroker.connectWithQueue("large")
         let body = (0..<1_048_576).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         #expect(connection.frameMax < body.count)
         let consumer = try await connection.consume(queue: queue)
@@ -66,9 +64,7 @@ struct AMQPConnectionTests {
 
     @Test func aHeaderOverTheFrameMaxIsATypedErrorAndTheConnectionGoesOn() async throws {
         guard try TestBroker.available() else { return }
-        let connection = try await TestBroker.connect()
-        let queue = TestBroker.uniqueName("frame")
-        try await connection.declareQueue(queue, durable: false, exclusive: true)
+        let (connection, queue) = try await TestBroker.connectWithQueue("frame")
         let huge = AMQPMessage("x", properties: AMQPProperties(headers: [
             "blob": .string(String(repeating: "h", count: connection.frameMax)),
         ]))
@@ -86,9 +82,7 @@ struct AMQPConnectionTests {
 
     @Test func nackWithRequeueRedelivers() async throws {
         guard try TestBroker.available() else { return }
-        let connection = try await TestBroker.connect()
-        let queue = TestBroker.uniqueName("nack")
-        try await connection.declareQueue(queue, durable: false, exclusive: true)
+        let (connection, queue) = try await TestBroker.connectWithQueue("nack")
         let consumer = try await connection.consume(queue: queue, prefetch: 1)
         #expect(await connection.publish(AMQPMessage("again"), routingKey: queue) == .ack)
         var iterator = consumer.deliveries.makeAsyncIterator()

@@ -9,9 +9,7 @@ struct AMQPConsumerTests {
     @Test func aGracefulStopHalfwayThenANewConsumerLosesNothing() async throws {
         guard try TestBroker.available() else { return }
         let total = 2000
-        let connection = try await TestBroker.connect()
-        let queue = TestBroker.uniqueName("graceful")
-        try await connection.declareQueue(queue, durable: false)
+        let (connection, queue) = try await TestBroker.connectWithQueue("graceful")
         let tracker = MessageTracker()
         let published = await AMQPTestTraffic.publish(total, to: queue, on: connection, tracker: tracker, event: "e")
         #expect(published.allSatisfy { $0.1 == .ack })
@@ -43,9 +41,7 @@ struct AMQPConsumerTests {
         guard try TestBroker.available() else { return }
         try #require(FileManager.default.isExecutableFile(atPath: Probe.path), "build with swift build --build-tests")
         let total = 1000, ackLimit = 500, prefetch = 50
-        let connection = try await TestBroker.connect()
-        let queue = TestBroker.uniqueName("killed")
-        try await connection.declareQueue(queue, durable: false)
+        let (connection, queue) = try await TestBroker.connectWithQueue("killed", exclusive: false)
         let tracker = MessageTracker()
         let published = await AMQPTestTraffic.publish(total, to: queue, on: connection, tracker: tracker, event: "e")
         #expect(published.allSatisfy { $0.1 == .ack })
@@ -59,8 +55,8 @@ struct AMQPConsumerTests {
         for line in probe.stdout.split(separator: "\n") where line.hasPrefix("ACKED ") {
             let fields = line.split(separator: " ")
             try #require(fields.count == 4)
-            tracker.recordConsumed(id: String(fields[1]), sentAtNanos: Int64(fields[2]), redelivered: fields[3] == "true",
-                                   event: "e")
+            tracker.recordConsumed(id: String(fields[1]), sentAtNanos: Int64(fields[2]),
+                                   redelivered: fields[3] == "true", event: "e")
             killedAcks += 1
         }
         #expect(killedAcks == ackLimit)

@@ -26,8 +26,8 @@ struct AMQPVolumeTests {
         try await connection.declareQueue(queue, durable: false)
         let tracker = MessageTracker()
 
-        let outcomes = await AMQPTestTraffic.publish(total, to: queue, on: connection, tracker: tracker, event: "volume",
-                                                     batch: 2000)
+        let outcomes = await AMQPTestTraffic.publish(total, to: queue, on: connection, tracker: tracker,
+                                                     event: "volume", batch: 2000)
         #expect(outcomes.count == total && outcomes.allSatisfy { $0.1 == .ack })
         #expect(try await connection.inspectQueue(queue).messageCount == total)
         if let broker = shared.managed {

@@ -8,7 +8,9 @@ import Testing
         return tracker
     }
 
-    private func settled(_ event: ConfirmTracker<String>.Event) -> ([String], ConfirmTracker<String>.PublishConfirmationKind)? {
+    private typealias Tracker = ConfirmTracker<String>
+
+    private func settled(_ event: Tracker.Event) -> ([String], Tracker.PublishConfirmationKind)? {
         if case .settled(let tokens, let kind) = event { return (tokens, kind) }
         return nil
     }

@@ -115,6 +115,7 @@ struct ManagedBrokerTests {
         #expect(record.ownerIsAlive, "this process")
         try record.write(in: scratch)
         try await BrokerRecord.cleanUpOrphans(in: scratch, logger: .init(label: "test"))
-        #expect(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("accord-live@localhost.json").path))
+        let file = scratch.appendingPathComponent("accord-live@localhost.json")
+        #expect(FileManager.default.fileExists(atPath: file.path))
     }
 }

@@ -2,7 +2,8 @@
 import Testing
 
 @Suite struct MessageTrackerTests {
-    private func stamped(_ tracker: MessageTracker, _ count: Int, event: String = "e") -> [(AMQPMessage, TrackedMessage)] {
+    private func stamped(_ tracker: MessageTracker, _ count: Int,
+                         event: String = "e") -> [(AMQPMessage, TrackedMessage)] {
         (0..<count).map { _ in
             var message = AMQPMessage("x")
             let ticket = tracker.stamp(&message, event: event)

@@ -12,7 +12,9 @@ enum TestBroker {
     }
 
     private static let shared = Task<Shared, any Error> {
-        if let endpoint = try AMQPBrokerSource.endpointFromEnvironment() { return Shared(endpoint: endpoint, managed: nil) }
+        if let endpoint = try AMQPBrokerSource.endpointFromEnvironment() {
+            return Shared(endpoint: endpoint, managed: nil)
+        }
         let broker = try await ManagedBroker.start()
         return Shared(endpoint: broker.endpoint, managed: broker)
     }
@@ -31,6 +33,15 @@ enum TestBroker {
         var configuration = AMQPConnectionConfiguration(endpoint: try await endpoint())
         if let publishWindow { configuration.publishWindow = publishWindow }
         return try await AMQPConnection.connect(configuration)
+    }
+
+    /// A connection and a fresh non-durable queue on it (exclusive: gone with the connection, but only
+    /// this connection may use it).
+    static func connectWithQueue(_ prefix: String, exclusive: Bool = true) async throws -> (AMQPConnection, String) {
+        let connection = try await connect()
+        let queue = uniqueName(prefix)
+        try await connection.declareQueue(queue, durable: false, exclusive: exclusive)
+        return (connection, queue)
     }
 
     /// A queue name no other test (or earlier run) uses.

@@ -6,7 +6,7 @@
  * content-type), so both sides put the same bytes on the wire.
  *
  * usage: publish URL QUEUE COUNT BODY_SIZE WINDOW
- * prints: RESULT messages=N acked=N unconfirmed=N seconds=S rate=R
+ * prints: RESULT messages=N acked=N nacked=N seconds=S rate=R
  */
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
@@ -135,8 +135,8 @@ int main(int argc, char **argv) {
         amqp_maybe_release_buffers(conn);
     }
     double seconds = now_seconds() - start;
-    printf("RESULT messages=%llu acked=%llu unconfirmed=%llu seconds=%.3f rate=%.0f\n", (unsigned long long)count,
-           (unsigned long long)acked, (unsigned long long)(count - acked - 0), seconds, count / seconds);
+    printf("RESULT messages=%llu acked=%llu nacked=%llu seconds=%.3f rate=%.0f\n", (unsigned long long)count,
+           (unsigned long long)acked, (unsigned long long)(count - acked), seconds, count / seconds);
     amqp_channel_close(conn, 1, AMQP_REPLY_SUCCESS);
     amqp_connection_close(conn, AMQP_REPLY_SUCCESS);
     amqp_destroy_connection(conn);
