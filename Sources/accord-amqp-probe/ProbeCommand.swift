@@ -122,9 +122,9 @@ extension ProbeCommand {
             let clock = ContinuousClock()
             let started = clock.now
             var acked = 0
-            // Enough batches in flight to fill the confirm window, plus one queued behind it, so the
-            // connection thread always has the next message at hand.
-            let batchesInFlight = max(1, window / max(batch, 1)) + 1
+            // Twice the confirm window in flight: the connection thread keeps `window` unconfirmed and
+            // always has the next messages queued while finished batches are replaced.
+            let batchesInFlight = max(2, 2 * window / max(batch, 1))
             try await withThrowingTaskGroup(of: Int.self) { group in
                 var next = 0
                 func submitBatch() {
