@@ -165,14 +165,16 @@ public final class AMQPConnection: Sendable {
     }
 
     private func validate(_ message: AMQPMessage, exchange: String, routingKey: String) -> AMQPError? {
-        let operation = "basic.publish to '\(exchange)' by '\(routingKey.prefix(60))'"
         do {
-            _ = try AMQPProperties.shortStringSize(exchange, what: "the exchange name", operation: operation)
-            _ = try AMQPProperties.shortStringSize(routingKey, what: "the routing key", operation: operation)
-            try message.properties.checkFits(frameMax: frameMax, operation: operation)
+            _ = try AMQPProperties.shortStringSize(exchange, what: "the exchange name", operation: "")
+            _ = try AMQPProperties.shortStringSize(routingKey, what: "the routing key", operation: "")
+            try message.properties.checkFits(frameMax: frameMax, operation: "")
             return nil
         } catch {
-            return error
+            // Named only on failure: building the text for every message would cost the hot path.
+            var named = error
+            named.operation = "basic.publish to '\(exchange)' by '\(routingKey.prefix(60))'"
+            return named
         }
     }
 

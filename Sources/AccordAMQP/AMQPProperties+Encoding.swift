@@ -37,11 +37,12 @@ extension AMQPProperties {
         }
     }
 
-    static func shortStringSize(_ text: String, what: String, operation: String) throws(AMQPError) -> Int {
+    static func shortStringSize(_ text: String, what: @autoclosure () -> String,
+                                operation: String) throws(AMQPError) -> Int {
         let count = text.utf8.count
         guard count <= 255 else {
             throw AMQPError(.invalidArgument, operation: operation,
-                            text: "\(what) is \(count) bytes; AMQP short strings hold at most 255")
+                            text: "\(what()) is \(count) bytes; AMQP short strings hold at most 255")
         }
         return 1 + count
     }

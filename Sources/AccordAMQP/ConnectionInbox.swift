@@ -139,11 +139,20 @@ struct ThreadWork: Sendable {
     let fail: @Sendable (AMQPError) -> Void
 }
 
-struct PendingPublish: Sendable {
+/// A message on its way to the connection thread. A class, so the commands and queues that carry it
+/// move one reference instead of copying the message.
+final class PendingPublish: Sendable {
     let message: AMQPMessage
     let exchange: String
     let routingKey: String
     let completion: PublishCompletion
+
+    init(message: AMQPMessage, exchange: String, routingKey: String, completion: PublishCompletion) {
+        self.message = message
+        self.exchange = exchange
+        self.routingKey = routingKey
+        self.completion = completion
+    }
 }
 
 /// Where a publish's outcome goes: the awaiting caller, or its slot in a batch.

@@ -97,6 +97,19 @@ struct AMQPConnectionTests {
         await connection.close()
     }
 
+    @Test func theBrokerNacksWhatAFullQueueRejects() async throws {
+        guard try TestBroker.available() else { return }
+        let connection = try await TestBroker.connect()
+        let queue = TestBroker.uniqueName("full")
+        try await connection.declareQueue(queue, durable: false, exclusive: true, arguments: [
+            "x-max-length": .int32(5), "x-overflow": .string("reject-publish"),
+        ])
+        let outcomes = await connection.publish(contentsOf: (0..<10).map { AMQPMessage("m\($0)") }, routingKey: queue)
+        #expect(outcomes == Array(repeating: .ack, count: 5) + Array(repeating: .nack, count: 5))
+        #expect(try await connection.inspectQueue(queue).messageCount == 5)
+        await connection.close()
+    }
+
     @Test func aMissingQueueIsA404AndTheConnectionGoesOn() async throws {
         guard try TestBroker.available() else { return }
         let connection = try await TestBroker.connect()
