@@ -18,6 +18,8 @@ public struct HTMLReport: Sendable {
             throughputSection(), shutdownSection(), findingsSection(), metadataSection(),
         ]
         let verdict = summary.verdict.passed ? "passed" : "failed"
+        let latencyNote = summary.interactions.isEmpty
+            ? "" : " Latencies are in milliseconds, measured from each request's intended send time."
         let title = "Accord \(summary.kind) \(summary.name): \(verdict)"
         let body = """
             <header><h1>\(e(title))</h1>
@@ -26,8 +28,7 @@ public struct HTMLReport: Sendable {
             <main>
             \(sections.compactMap { $0 }.joined(separator: "\n"))
             </main>
-            <footer>Rendered by Accord \(e(summary.metadata.accordVersion)) from summary.json. \
-            Latencies are in milliseconds, measured from each request's intended send time.</footer>
+            <footer>Rendered by Accord \(e(summary.metadata.accordVersion)) from summary.json.\(latencyNote)</footer>
             """
         return HTMLPage.document(title: title, body: body)
     }

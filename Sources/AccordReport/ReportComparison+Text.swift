@@ -44,7 +44,7 @@ extension ReportComparison {
     /// The table for a terminal: one line per interaction, its noise below, then notes and the verdict.
     public func text(failingBeyond fraction: Double? = nil) -> String {
         let names = rows.map { Self.clean($0.name) }
-        let width = min(40, max(11, names.map(\.count).max() ?? 0))
+        let width = min(40, max(11, names.map(\.count).max() ?? 0)) + 2
         func pad(_ text: String, _ count: Int) -> String {
             text.count >= count ? text + " " : text + String(repeating: " ", count: count - text.count)
         }

@@ -47,6 +47,7 @@ public struct RunFolder: Sendable {
     public var htmlURL: URL { directory.appendingPathComponent("index.html") }
     public var junitURL: URL { directory.appendingPathComponent("junit.xml") }
 
+    /// Reads and decodes `summary.json` (blocking file I/O: call it off the cooperative pool).
     public func readSummary() throws(ReadError) -> RunSummary {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
@@ -76,7 +77,8 @@ public struct RunFolder: Sendable {
         }
     }
 
-    /// Writes `summary.json`, `index.html` and `junit.xml`, creating the folder if needed.
+    /// Writes `summary.json`, `index.html` and `junit.xml`, creating the folder if needed
+    /// (blocking file I/O: call it off the cooperative pool).
     public func write(_ summary: RunSummary) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try summary.jsonData().write(to: summaryURL, options: .atomic)

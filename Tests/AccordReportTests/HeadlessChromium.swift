@@ -4,6 +4,7 @@ import Foundation
 
 /// Debian's `chromium`, headless, on a page from disk: a screenshot with the console logged to
 /// stderr, and an audit of the page's own requests and console over the DevTools protocol.
+/// Each browser holds the `MachineLock` while it runs, so it never skews a timing test.
 struct HeadlessChromium {
     struct Screenshot {
         let image: PNGImage
@@ -34,7 +35,8 @@ struct HeadlessChromium {
             "--no-first-run", "--user-data-dir=\(try profile().path)",
         ]
         if darkMode { arguments.append("--force-dark-mode") }
-        let result = try await ChildProcess(arguments + [page.absoluteString]).wait(timeout: 60)
+        let command = arguments + [page.absoluteString]
+        let result = try await MachineLock.exclusively { try await ChildProcess(command).wait(timeout: 60) }
         guard result.status == 0, FileManager.default.fileExists(atPath: png.path) else {
             throw Failed(description: "chromium exited \(result.status) without a screenshot: \(result.stderr)")
         }
@@ -45,8 +47,8 @@ struct HeadlessChromium {
     /// Loads `page` under the DevTools protocol (Fixtures/page_audit.py explains why not a proxy).
     func audit(_ page: URL) async throws -> Audit {
         let script = try ReportFixtures.url("page_audit.py")
-        let result = try await ChildProcess(["python3", script.path, binary, page.absoluteString, try profile().path])
-            .wait(timeout: 90)
+        let command = ["python3", script.path, binary, page.absoluteString, try profile().path]
+        let result = try await MachineLock.exclusively { try await ChildProcess(command).wait(timeout: 90) }
         guard result.status == 0 else {
             throw Failed(description: "page_audit.py exited \(result.status): \(result.stderr)")
         }
