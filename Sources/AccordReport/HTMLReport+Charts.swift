@@ -88,10 +88,10 @@ extension HTMLReport {
         guard !summary.timeline.isEmpty else { return nil }
         let names = seriesNames
         let timeline = summary.timeline.sorted { $0.second < $1.second }
-        func series(_ value: @escaping (TimelinePoint, String) -> Double) -> [SVGChart.Series] {
+        func series(_ value: @escaping (TimelinePoint, String) -> Double?) -> [SVGChart.Series] {
             names.enumerated().map { color, name in
                 .init(label: name, color: color, points: timeline.map { point in
-                    (point.second + (point.length ?? 1) / 2, value(point, name))
+                    value(point, name).map { (point.second + (point.length ?? 1) / 2, $0) }
                 })
             }
         }
@@ -102,11 +102,13 @@ extension HTMLReport {
             series: rates, bands: shutdownBand)
         let legend = names.enumerated().map { ($0.element, $0.offset, false) }
         let errors = series { point, name in
-            Double(point.interactions[name]?.errors ?? 0) / max(0.001, point.length ?? 1)
+            // As for rates: an interval too short to give a rate gives no error rate either.
+            point.rate(of: name) == nil ? nil : Double(point.interactions[name]?.errors ?? 0) / (point.length ?? 1)
         }
         let peakErrors = errors.flatMap { $0.points.compactMap { $0?.y } }.max() ?? 0
+        let anyErrors = timeline.contains { $0.interactions.values.contains { $0.errors > 0 } }
         var errorPart = "<p class=\"pass\">No errors in any second.</p>"
-        if peakErrors > 0 {
+        if anyErrors {
             let chart = SVGChart(
                 title: "Errors per second", x: timeAxis, y: .linear(upTo: peakErrors, title: "errors/s"),
                 series: errors, bands: shutdownBand)

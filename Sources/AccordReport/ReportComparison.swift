@@ -131,12 +131,13 @@ extension ReportComparison.Metric {
         }
     }
 
-    /// Each second's value: latency only from seconds with requests, throughput from every second.
+    /// Each second's value: latency only from seconds with requests, throughput from every second
+    /// long enough to give a rate.
     func perSecond(_ name: String, _ timeline: [TimelinePoint]) -> [Double] {
         switch self {
         case .p50: timeline.compactMap { $0.interactions[name].flatMap { $0.count > 0 ? $0.p50 : nil } }
         case .p99: timeline.compactMap { $0.interactions[name].flatMap { $0.count > 0 ? $0.p99 : nil } }
-        case .throughput: timeline.map { $0.rate(of: name) }
+        case .throughput: timeline.compactMap { $0.rate(of: name) }
         }
     }
 }

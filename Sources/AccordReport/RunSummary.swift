@@ -196,9 +196,11 @@ public struct TimelinePoint: Codable, Sendable, Equatable {
         self.length = length
     }
 
-    /// Requests per second of `interaction` in this interval (0 when it had none).
-    public func rate(of interaction: String) -> Double {
-        let seconds = length.map { $0 > 0.001 ? $0 : 0.001 } ?? 1
+    /// Requests per second of `interaction` in this interval (0 when it had none); nil when the
+    /// interval is too short (under a quarter second) for its count to say much about a rate.
+    public func rate(of interaction: String) -> Double? {
+        let seconds = length ?? 1
+        guard seconds >= 0.25 else { return nil }
         return Double(interactions[interaction]?.count ?? 0) / seconds
     }
 }

@@ -97,6 +97,19 @@ import Testing
         #expect(p99.matches(of: /M/).count == 2, "\(p99)")
     }
 
+    @Test func anIntervalTooShortForARateIsNotPlottedAsOne() throws {
+        var summary = ReportFixtures.synthetic([
+            .init(name: "a", p50: 1, p99: 4, rate: 10, seconds: [(1, 4, 10), (1, 4, 10), (1, 4, 10), (1, 4, 2)])
+        ])
+        // The run's last interval lasted 0.1 s: 2 requests there are not a rate of 20/s.
+        summary.timeline[3].length = 0.1
+        let html = HTMLReport(summary).render()
+        let throughput = try #require(html.firstMatch(of: /<section id="throughput">[\s\S]*?<\/section>/)).0
+        let rates = try #require(throughput.firstMatch(of: /<path class="line s0" d="([^"]*)"/)).1
+        #expect(rates.matches(of: /\ L/).count == 2, "three points, not four: \(rates)")
+        #expect(summary.timeline[3].rate(of: "a") == nil && summary.timeline[0].rate(of: "a") == 10)
+    }
+
     @Test func emptyRunSaysSoWithoutCharts() {
         let metadata = RunMetadata(
             accordVersion: "0.1.0", hostname: "h", cores: 1, operatingSystem: "Linux", startedAt: ReportFixtures.start,
