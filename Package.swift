@@ -74,7 +74,7 @@ let package = Package(
         ),
 
         // Run results: the summary.json model and its renderings (HTML, JUnit).
-        .target(name: "AccordReport"),
+        .target(name: "AccordReport", dependencies: ["AccordJSON"]),
 
         // Load generation and measurement: schedules, HDR histograms, thresholds, interval logs.
         .target(
@@ -134,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "accord",
             dependencies: [
-                "AccordProto", "AccordGRPC", "AccordServices", "AccordLoad",
+                "AccordProto", "AccordGRPC", "AccordServices", "AccordLoad", "AccordReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -158,6 +158,15 @@ let package = Package(
         .testTarget(
             name: "AccordLoadTests",
             dependencies: ["AccordLoad", "AccordTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AccordReportTests",
+            dependencies: [
+                "AccordReport", "AccordJSON", "AccordLoad", "AccordGRPC", "AccordTestSupport", "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -8,7 +8,7 @@ import Synchronization
 import Testing
 
 /// The load generator against a real gRPC server on loopback.
-@Suite struct LoadRunnerTests {
+@Suite(.exclusiveMachine) struct LoadRunnerTests {
     /// A server whose one method answers at once, except during a stall every call waits it out.
     enum StallingServer {
         static func make() -> (GRPCServer, @Sendable (Duration) -> Void) {
