@@ -46,6 +46,9 @@ let package = Package(
             dependencies: ["AccordJSON", .product(name: "Yams", package: "Yams")]
         ),
 
+        // Child processes Accord owns: signal-safe spawning, readiness, signals, exits, timelines.
+        .target(name: "AccordProcess"),
+
         // Run-time protobuf: descriptors from protoc, dynamic binary and JSON codec.
         .target(
             name: "AccordProto",
@@ -111,6 +114,7 @@ let package = Package(
         .target(
             name: "AccordAMQP",
             dependencies: [
+                "AccordProcess",
                 "CRabbitMQ", "CAMQPShim",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -149,6 +153,7 @@ let package = Package(
             path: "Tests/AccordTestSupport"
         ),
         .testTarget(name: "AccordJSONTests", dependencies: ["AccordJSON"]),
+        .testTarget(name: "AccordProcessTests", dependencies: ["AccordProcess", "AccordTestSupport"]),
         .testTarget(name: "AccordDocumentsTests", dependencies: ["AccordDocuments", "AccordJSON"]),
         .testTarget(
             name: "AccordCLITests",
