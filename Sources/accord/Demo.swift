@@ -7,7 +7,6 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-import ServiceLifecycle
 
 extension AccordCommand {
     /// Starts an accord gRPC server for a .proto service and calls every method once.
@@ -42,6 +41,11 @@ extension AccordCommand {
                 // protoc runs as a child process and blocks: keep it off the cooperative pool.
                 let descriptor = try await NIOThreadPool.singleton.runIfActive { try loadService() }
                 let logger = Logger(label: "accord.demo")
+                // Signals are trapped before the port opens: a SIGTERM that arrives while the
+                // demo calls run must still mean "drain and exit", never the default kill.
+                let (stopRequests, stop) = AsyncStream<Void>.makeStream()
+                let trap = SignalTrap([SIGTERM, SIGINT]) { stop.yield() }
+                defer { trap.cancel() }
                 let server = GRPCServer(
                     configuration: .init(port: port),
                     handlers: ProtoGRPCService.reflecting(service: descriptor).handlers, logger: logger)
@@ -57,12 +61,10 @@ extension AccordCommand {
                 await client.close()
                 if keepServing {
                     say("READY \(boundPort)")
-                    let group = ServiceGroup(
-                        services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-                    try await group.run()
-                } else {
-                    await server.shutdown(grace: .seconds(5))
+                    for await _ in stopRequests { break }
+                    logger.notice("shutting down gracefully")
                 }
+                await server.shutdown(grace: .seconds(10))
                 if failures > 0 { throw ExitCode(1) }
             }
         }

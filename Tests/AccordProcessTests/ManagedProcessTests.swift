@@ -12,8 +12,9 @@ import Testing
         #expect(!LocalPort.accepts(port))
         let service = try ManagedProcess.launch(
             [Repository.accordBinary, "demo", Self.greeter, "--keep-serving", "--port", "\(port)"])
-        // READY comes after the demo's calls, once it handles signals; its port opens earlier.
-        try await service.waitUntilReady(.outputLine(containing: "READY"))
+        // Ready as soon as the port accepts, while the demo's own calls may still be running:
+        // it traps signals before it binds, so SIGTERM now still means a graceful exit.
+        try await service.waitUntilReady(.port(port))
         #expect(LocalPort.accepts(port))
         // Spawned from async code, it still receives SIGTERM (signals are not blocked), and
         // its graceful shutdown ends in exit code 0.
