@@ -1,5 +1,6 @@
 import AccordDocuments
 import AccordJSON
+import AccordProcess
 import Foundation
 
 /// A load profile (`loadprofiles/*.yaml`), validated: every problem in the file is reported
@@ -30,12 +31,15 @@ public struct LoadProfile: Sendable {
     public var maxInFlight: Int
     public var timeout: Duration
     public var thresholds: [Threshold]
+    /// Services the run launches and owns (`services:`), and the shutdown step (`shutdown:`).
+    public var services: [ServiceSpec]
+    public var shutdown: ShutdownScenario.Step?
 
     public var directory: URL { URL(fileURLWithPath: file).deletingLastPathComponent() }
 
     static let topKeys = [
         "name", "model", "stages", "users", "duration", "warmup", "mix", "connections", "limits", "thresholds",
-        "contracts",
+        "contracts", "services", "shutdown",
     ]
 
     /// Reads and validates `path`; throws every problem found, or a single one when unreadable.
@@ -91,13 +95,66 @@ public struct LoadProfile: Sendable {
         for threshold in thresholds where threshold.interaction.map({ !names.contains($0) }) ?? false {
             r.report("/thresholds", "threshold for unknown interaction \"\(threshold.interaction!)\" (mix has: \(names.sorted().joined(separator: ", ")))")
         }
+        let services = self.services(&r, directory: URL(fileURLWithPath: file).deletingLastPathComponent())
+        let shutdown = self.shutdown(&r, services: services)
         guard let model else { return nil }
         return LoadProfile(
             name: name, file: file, model: model, warmup: r.duration("/warmup") ?? .zero, mix: mix,
             grpcConnections: r.integer("/connections/grpc", range: 1...1024) ?? 1,
             httpConnections: r.integer("/connections/http", range: 1...65_536) ?? 16,
             maxInFlight: r.integer("/limits/max_in_flight", range: 1...1_000_000) ?? 10_000,
-            timeout: r.duration("/limits/timeout") ?? .seconds(5), thresholds: thresholds)
+            timeout: r.duration("/limits/timeout") ?? .seconds(5), thresholds: thresholds, services: services,
+            shutdown: shutdown)
+    }
+
+    private static func services(_ r: inout DocumentReader, directory: URL) -> [ServiceSpec] {
+        guard case .object(let members)? = r.document.value(at: "/services") else {
+            if r.document.value(at: "/services") != nil { r.report("/services", "expected a mapping of service names") }
+            return []
+        }
+        return members.keys.sorted().compactMap { name in
+            let pointer = JSONPointer.appending(name, to: "/services")
+            _ = r.object(pointer, keys: ["command", "env", "ready"])
+            let command = (r.array(pointer + "/command", required: true) ?? []).enumerated().compactMap { index, _ in
+                r.string(pointer + "/command/\(index)", required: true)
+            }
+            let environment = stringMap(&r, pointer + "/env")
+            let ready = r.object(pointer + "/ready", keys: ["port", "output"])
+            var readiness: ManagedProcess.Readiness?
+            if let port = r.integer(pointer + "/ready/port", range: 1...65535) {
+                readiness = .port(port)
+            } else if let line = r.string(pointer + "/ready/output") {
+                readiness = .outputLine(containing: line)
+            } else if ready != nil {
+                r.report(pointer + "/ready", "give port: N or output: \"text\"")
+            }
+            guard !command.isEmpty, let readiness else { return nil }
+            return ServiceSpec(name: name, command: command, environment: environment, directory: directory, readiness: readiness)
+        }
+    }
+
+    private static func shutdown(_ r: inout DocumentReader, services: [ServiceSpec]) -> ShutdownScenario.Step? {
+        guard r.object("/shutdown", keys: ["service", "at", "signal", "grace", "restart"], required: false) != nil else {
+            return nil
+        }
+        let service = r.string("/shutdown/service", required: true)
+        if let service, !services.contains(where: { $0.name == service }) {
+            r.report("/shutdown/service", "\"\(service)\" is not one of the profile's services (\(services.map(\.name).joined(separator: ", ")))")
+        }
+        let at = r.duration("/shutdown/at", required: true)
+        let signalName = r.string("/shutdown/signal") ?? "SIGTERM"
+        let signal = SignalName.number(signalName)
+        if signal == nil { r.report("/shutdown/signal", "unknown signal \(signalName)") }
+        var restart = false
+        switch r.document.value(at: "/shutdown/restart") {
+        case .bool(let value)?: restart = value
+        case nil: break
+        case let other?: r.report("/shutdown/restart", "expected true or false, got \(other.jsonText)")
+        }
+        guard let service, let at, let signal else { return nil }
+        return ShutdownScenario.Step(
+            service: service, at: at, signal: signal, grace: r.duration("/shutdown/grace") ?? .seconds(10),
+            restart: restart)
     }
 
     private static func stage(_ r: inout DocumentReader, _ pointer: String) -> RateStage? {

@@ -77,6 +77,24 @@ public struct LoadOutcome: Sendable {
     public var interrupted: Bool
     /// Requests still open when the drain timeout ran out.
     public var abandonedInFlight: Int
+    /// Per interaction: requests open during the window a scenario observed (empty stats without one).
+    public var window: [LatencyStats]
+    /// `MonotonicTime` at the run's start, to place scenario timestamps on the run's clock.
+    public var startNanos: UInt64
+}
+
+/// What a scenario running beside the load (a shutdown) may do to the run.
+public struct LoadRunControl: Sendable {
+    let workers: [NIOLoopBound<LoadWorker>]
+    /// `MonotonicTime` at the run's start.
+    public let startNanos: UInt64
+
+    /// Requests still open at `start`, or sent before `end` (monotonic ns), are also recorded apart.
+    public func observe(from start: UInt64, until end: UInt64 = .max) async {
+        for worker in workers {
+            try? await worker.eventLoop.submit { worker.value.observe(from: start, until: end) }.get()
+        }
+    }
 }
 
 /// Runs a plan over a set of event loops, one worker per loop, and gathers intervals each second.
@@ -89,14 +107,19 @@ public struct LoadRunner: Sendable {
 
     /// Runs until the plan ends or the task is cancelled (which stops sending, drains, and
     /// still returns everything measured). `onInterval` sees each second as it closes.
+    /// `scenario` runs beside the load from its start (a shutdown); it is cancelled if still
+    /// running when the load ends.
     public func run(
-        _ plan: LoadPlan, on loops: [EventLoop], onInterval: @Sendable (LoadInterval) -> Void = { _ in }
+        _ plan: LoadPlan, on loops: [EventLoop], onInterval: @Sendable (LoadInterval) -> Void = { _ in },
+        scenario: (@Sendable (LoadRunControl) async -> Void)? = nil
     ) async throws -> LoadOutcome {
         let workers = try await makeWorkers(plan, loops: loops)
         let startedAt = Date()
         let start = ContinuousClock.now
         let startNanos = MonotonicTime.now()
         for worker in workers { try await worker.eventLoop.submit { worker.value.begin(at: startNanos) }.get() }
+        let control = LoadRunControl(workers: workers, startNanos: startNanos)
+        let scenarioTask = scenario.map { scenario in Task { await scenario(control) } }
 
         var intervals: [LoadInterval] = []
         var interrupted = false
@@ -131,20 +154,26 @@ public struct LoadRunner: Sendable {
                 }
             }
         }
+        if let scenarioTask {
+            scenarioTask.cancel()
+            await scenarioTask.value
+        }
         let final = try await snapshot(workers)
         for worker in workers {
             try? await worker.eventLoop.flatSubmit { worker.value.close() }.get()
         }
         var totals = Array(repeating: LatencyStats(), count: plan.mix.count)
+        var window = totals
         var generator = GeneratorStats()
         for snapshot in final {
             for (i, stats) in snapshot.total.enumerated() { totals[i].add(stats) }
+            for (i, stats) in snapshot.window.enumerated() { window[i].add(stats) }
             generator.add(snapshot.generator)
         }
         return LoadOutcome(
             names: plan.mix.map(\.interaction.name), totals: totals, intervals: intervals, generator: generator,
             startedAt: startedAt, elapsed: start.duration(to: .now), interrupted: interrupted,
-            abandonedInFlight: final.reduce(0) { $0 + $1.inFlight })
+            abandonedInFlight: final.reduce(0) { $0 + $1.inFlight }, window: window, startNanos: startNanos)
     }
 
     private func makeWorkers(_ plan: LoadPlan, loops: [EventLoop]) async throws -> [NIOLoopBound<LoadWorker>] {

@@ -15,6 +15,8 @@ final class LoadWorker {
     struct Snapshot: Sendable {
         var total: [LatencyStats]
         var interval: [LatencyStats]
+        /// Requests intended inside the observation window (a shutdown), if one was opened.
+        var window: [LatencyStats]
         var generator: GeneratorStats
         var inFlight: Int
         var finished: Bool
@@ -34,6 +36,9 @@ final class LoadWorker {
     private var generator = GeneratorStats()
     private var total: [LatencyStats]
     private var interval: [LatencyStats]
+    private var window: [LatencyStats]
+    private var windowStart: UInt64 = .max
+    private var windowEnd: UInt64 = .max
     private var inFlight = 0
     private var pending: UInt64?
     private var timer: Scheduled<Void>?
@@ -57,6 +62,7 @@ final class LoadWorker {
         self.sequenceStride = UInt64(workers)
         self.total = Array(repeating: LatencyStats(), count: drivers.count)
         self.interval = Array(repeating: LatencyStats(), count: drivers.count)
+        self.window = Array(repeating: LatencyStats(), count: drivers.count)
         self.random = SplitMix64(seed: 0x5EED &+ UInt64(worker))
         self.onFinished = eventLoop.makePromise()
     }
@@ -86,9 +92,17 @@ final class LoadWorker {
         EventLoopFuture.andAllComplete(drivers.map { $0.close() }, on: eventLoop)
     }
 
+    /// Requests open at `start` (monotonic ns) or sent before `end` are also recorded apart.
+    func observe(from start: UInt64, until end: UInt64) {
+        windowStart = start
+        windowEnd = end
+    }
+
     func snapshot() -> Snapshot {
         defer { interval = Array(repeating: LatencyStats(), count: drivers.count) }
-        return Snapshot(total: total, interval: interval, generator: generator, inFlight: inFlight, finished: stopped && inFlight == 0)
+        return Snapshot(
+            total: total, interval: interval, window: window, generator: generator, inFlight: inFlight,
+            finished: stopped && inFlight == 0)
     }
 
     private func tick() {
@@ -137,6 +151,11 @@ final class LoadWorker {
         if intended >= startNanos + warmupNanos {
             total[index].record(intended: intended, outcome: outcome)
             interval[index].record(intended: intended, outcome: outcome)
+            // In the window: still open when it began (the calls a shutdown can lose), or sent
+            // before it ended.
+            if outcome.endedAt >= windowStart && intended < windowEnd {
+                window[index].record(intended: intended, outcome: outcome)
+            }
         }
         switch model {
         case .open:

@@ -97,7 +97,14 @@ public enum ProfileRun {
     }
 
     /// The figure a threshold looks at, in its unit; nil when the run did not measure it.
-    static func measure(_ threshold: Threshold, in outcome: LoadOutcome) -> Double? {
+    static func measure(_ threshold: Threshold, in outcome: LoadOutcome, shutdown: ShutdownSummary?) -> Double? {
+        switch threshold.metric {
+        case "shutdown.failed_in_flight": return shutdown.map { Double($0.failedInFlight) }
+        case "shutdown.refused": return shutdown.map { Double($0.refusedBeforeProcessing) }
+        case "shutdown.timed_out": return shutdown.map { Double($0.timedOut) }
+        case "shutdown.drain": return shutdown?.drainSeconds
+        default: break
+        }
         let indices = threshold.interaction.map { name in outcome.names.indices.filter { outcome.names[$0] == name } }
             ?? Array(outcome.names.indices)
         var stats = LatencyStats()
@@ -122,10 +129,10 @@ public enum ProfileRun {
     }
 
     public static func summary(
-        profile: LoadProfile, outcome: LoadOutcome, metadata: RunMetadata
+        profile: LoadProfile, outcome: LoadOutcome, metadata: RunMetadata, shutdown: ShutdownSummary? = nil
     ) -> RunSummary {
         let thresholds = profile.thresholds.map { threshold in
-            let actual = measure(threshold, in: outcome)
+            let actual = measure(threshold, in: outcome, shutdown: shutdown)
             return ThresholdResult(
                 expression: threshold.expression, interaction: threshold.interaction, actual: actual,
                 unit: threshold.unit.rawValue, passed: threshold.passes(actual))
@@ -150,7 +157,7 @@ public enum ProfileRun {
             interactions: outcome.interactionSummaries(
                 transports: profile.mix.map { transport($0.target) },
                 intendedRates: weights.map { w in totalRate.map { $0 * Double(w) / weightSum } }),
-            timeline: outcome.timeline, generator: outcome.generatorSummary)
+            timeline: outcome.timeline, generator: outcome.generatorSummary, shutdown: shutdown)
     }
 
     /// Writes the run folder: `summary.json`, `index.html`, `junit.xml` and `latency.hlog`

@@ -48,21 +48,36 @@ extension AccordCommand {
                 } catch {
                     throw BadInput(message: "\(error)")
                 }
+                // The services the profile owns start first: one that will not start is an
+                // infrastructure failure (exit 2), never a run against nothing.
+                let fleet = ServiceFleet(profile.services)
+                do {
+                    try await fleet.start()
+                } catch {
+                    await fleet.stop(grace: .seconds(5))
+                    throw BadInput(message: "\(profile.file): \(error)")
+                }
+                let scenario = profile.shutdown.map { ShutdownScenario(step: $0, fleet: fleet) }
                 let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator().prefix(workers))
                 let progress = ProgressLine(total: plan.duration, names: plan.mix.map(\.interaction.name))
                 let startedAt = Date()
-                let run = Task { try await LoadRunner().run(plan, on: loops) { progress.show($0) } }
+                let run = Task {
+                    try await LoadRunner().run(plan, on: loops, onInterval: { progress.show($0) }, scenario: scenario?.run)
+                }
                 let trap = SignalTrap([SIGINT, SIGTERM]) { run.cancel() }
                 let outcome: LoadOutcome
                 do {
                     outcome = try await run.value
                 } catch {
+                    await fleet.stop(grace: .seconds(5))
                     throw BadInput(message: "\(profile.file): cannot start the run: \(error)")
                 }
                 trap.cancel()
+                await fleet.stop()
                 progress.finish()
                 let metadata = RunMetadata.current(profile: self.profile, startedAt: startedAt, partial: outcome.interrupted)
-                let summary = ProfileRun.summary(profile: profile, outcome: outcome, metadata: metadata)
+                let summary = ProfileRun.summary(
+                    profile: profile, outcome: outcome, metadata: metadata, shutdown: scenario?.summary(of: outcome))
                 let folder = RunFolder(
                     URL(fileURLWithPath: reports)
                         .appendingPathComponent("\(profile.name)-\(RunMetadata.folderTimestamp(startedAt))"))

@@ -14,6 +14,14 @@ enum SummaryPrinter {
                 + String(format: "%.2f", l.max))
             for (kind, count) in i.errorsByKind.sorted(by: { $0.key < $1.key }) { say("    \(kind): \(count)") }
         }
+        if let shutdown = summary.shutdown {
+            say("")
+            say("shutdown of \(shutdown.service) by \(shutdown.signal):")
+            for event in shutdown.events { say(String(format: "  %7.3fs  ", event.second) + event.kind + (event.detail.isEmpty ? "" : "  \(event.detail)")) }
+            say("  requests in the window: \(shutdown.completed) completed, \(shutdown.refusedBeforeProcessing) refused "
+                + "before processing, \(shutdown.failedInFlight) failed in flight, \(shutdown.timedOut) timed out"
+                + (shutdown.drainSeconds.map { String(format: "; drained in %.3fs", $0) } ?? ""))
+        }
         if !summary.thresholds.isEmpty { say("") }
         for t in summary.thresholds {
             let actual = t.actual.map { String(format: "%.3f%@", $0, t.unit) } ?? "not measured"
