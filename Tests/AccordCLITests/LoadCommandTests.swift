@@ -21,13 +21,7 @@ import Testing
             name: cli-test
             model: open
             stages: \(stages)
-            mix:
-              - name: SayHello
-                grpc:
-                  address: 127.0.0.1:\(port)
-                  proto: \(greeter)
-                  method: accord.demo.v1.Greeter/SayHello
-                  request: { name: "u-${seq}" }
+            \(GreeterProfile.mix(port: port))
             limits: { timeout: 1s }
             thresholds: [\(thresholds.map { "\"\($0)\"" }.joined(separator: ", "))]
             """

@@ -6,7 +6,6 @@ import Testing
 /// `accord load` with a `shutdown:` step, against services written outside Accord: a grpcio
 /// server that drains on SIGTERM and one that exits at once. The measurement must tell them apart.
 @Suite struct ShutdownScenarioTests {
-    static let greeter = Repository.root.appendingPathComponent("contracts/demo/greeter.proto").path
     static let peer = Bundle.module.path(forResource: "shutdown_peer", ofType: "py", inDirectory: "Fixtures")!
 
     static func run(mode: String) async throws -> (ChildProcess.Result, JSONValue) {
@@ -23,13 +22,7 @@ import Testing
                 command: [python3, \(peer), \(mode), "\(port)"]
                 ready: { output: READY }
             shutdown: { service: peer, at: 1s, signal: SIGTERM, grace: 5s }
-            mix:
-              - name: SayHello
-                grpc:
-                  address: 127.0.0.1:\(port)
-                  proto: \(greeter)
-                  method: accord.demo.v1.Greeter/SayHello
-                  request: { name: "u-${seq}" }
+            \(GreeterProfile.mix(port: port))
             limits: { timeout: 2s }
             thresholds: ["shutdown.failed_in_flight == 0"]
             """.write(to: profile, atomically: true, encoding: .utf8)

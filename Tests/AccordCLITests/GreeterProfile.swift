@@ -1,0 +1,19 @@
+import AccordTestSupport
+
+/// The load-profile lines the CLI tests share: the demo greeter's unary method as the mix.
+enum GreeterProfile {
+    static let proto = Repository.root.appendingPathComponent("contracts/demo/greeter.proto").path
+
+    /// A top-level `mix:` with one SayHello entry against 127.0.0.1:`port`.
+    static func mix(port: Int) -> String {
+        """
+        mix:
+          - name: SayHello
+            grpc:
+              address: 127.0.0.1:\(port)
+              proto: \(proto)
+              method: accord.demo.v1.Greeter/SayHello
+              request: { name: "u-${seq}" }
+        """
+    }
+}
