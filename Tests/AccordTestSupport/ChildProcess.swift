@@ -20,11 +20,24 @@ public final class ChildProcess: @unchecked Sendable {
     private let process = Process()
     private let stdoutPipe = Pipe()
     private let stderrPipe = Pipe()
-    private let output = Mutex<(out: Data, err: Data)>((Data(), Data()))
+    private let output: OutputBox
     public let command: [String]
+
+    /// The output collected so far, shared with the reader threads.
+    private final class OutputBox: Sendable {
+        private let state = Mutex<(out: Data, err: Data, openReaders: Int)>((Data(), Data(), 2))
+        func append(_ data: Data, toStdout: Bool) {
+            state.withLock { if toStdout { $0.out.append(data) } else { $0.err.append(data) } }
+        }
+        func readerFinished() { state.withLock { $0.openReaders -= 1 } }
+        var readersDone: Bool { state.withLock { $0.openReaders == 0 } }
+        var out: String { state.withLock { String(decoding: $0.out, as: UTF8.self) } }
+        var err: String { state.withLock { String(decoding: $0.err, as: UTF8.self) } }
+    }
 
     public init(_ command: [String], environment: [String: String] = [:], directory: String? = nil) throws {
         self.command = command
+        self.output = OutputBox()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = command
         var env = ProcessInfo.processInfo.environment
@@ -34,15 +47,19 @@ public final class ChildProcess: @unchecked Sendable {
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
-        stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] h in
-            let d = h.availableData
-            guard let self else { return }
-            self.output.withLock { $0.out.append(d) }
-        }
-        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] h in
-            let d = h.availableData
-            guard let self else { return }
-            self.output.withLock { $0.err.append(d) }
+        // One reader thread per pipe, to the end of file: `wait` joins them, so nothing the
+        // child printed last is missing from its result.
+        for (pipe, isOut) in [(stdoutPipe, true), (stderrPipe, false)] {
+            let output = self.output
+            Thread {
+                let handle = pipe.fileHandleForReading
+                while true {
+                    let data = handle.availableData
+                    guard !data.isEmpty else { break }
+                    output.append(data, toStdout: isOut)
+                }
+                output.readerFinished()
+            }.start()
         }
         // The child inherits this thread's signal mask, and Swift's cooperative-pool threads block
         // nearly every signal: without this, a SIGTERM or SIGINT the test sends would stay pending.
@@ -55,15 +72,13 @@ public final class ChildProcess: @unchecked Sendable {
 
     deinit {
         if process.isRunning { process.terminate(); kill(process.processIdentifier, SIGKILL) }
-        stdoutPipe.fileHandleForReading.readabilityHandler = nil
-        stderrPipe.fileHandleForReading.readabilityHandler = nil
     }
 
     public var pid: Int32 { process.processIdentifier }
     public var isRunning: Bool { process.isRunning }
 
-    public var stdout: String { output.withLock { String(decoding: $0.out, as: UTF8.self) } }
-    public var stderr: String { output.withLock { String(decoding: $0.err, as: UTF8.self) } }
+    public var stdout: String { output.out }
+    public var stderr: String { output.err }
 
     public func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
@@ -89,10 +104,11 @@ public final class ChildProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        // Drain what the pipes still hold after exit.
-        let restOut = stdoutPipe.fileHandleForReading.readDataToEndOfFile()
-        let restErr = stderrPipe.fileHandleForReading.readDataToEndOfFile()
-        output.withLock { $0.out.append(restOut); $0.err.append(restErr) }
+        // The readers finish at end of file; a grandchild still holding the pipe gets 2 s.
+        let drained = Date().addingTimeInterval(2)
+        while !output.readersDone && Date() < drained {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 
