@@ -216,7 +216,10 @@ let package = Package(
         // The gRPC target for bench/grpc-vs-h2load: echoes requests so the clients are measured.
         .executableTarget(
             name: "AccordGRPCBench",
-            dependencies: ["AccordGRPC", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "AccordGRPC", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "bench/AccordGRPCBench"
         ),
     ]

@@ -154,8 +154,13 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, ChannelOutboundH
         case .pingAckReceived:
             pingTimeout?.cancel()
             shutdown.pingAckedOrTimedOut(openStreams: streams.count).forEach(perform)
-        case .goawaySent(let lastStreamID):
-            logger.debug("GOAWAY sent", metadata: [LogKey.lastStreamID: "\(lastStreamID)"])
+        case .goawaySent(let lastStreamID, let code):
+            let metadata: Logger.Metadata = [LogKey.lastStreamID: "\(lastStreamID)", LogKey.error: "\(code)"]
+            if code == .noError {
+                logger.debug("GOAWAY sent", metadata: metadata)
+            } else {
+                logger.notice("nghttp2 ended the connection with GOAWAY", metadata: metadata)
+            }
         case .rstStreamReceived, .goawayReceived, .headersSent, .settingsReceived:
             break
         }

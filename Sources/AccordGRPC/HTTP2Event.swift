@@ -53,8 +53,9 @@ enum HTTP2Event {
     case streamClosed(streamID: Int32, code: HTTP2ErrorCode)
     /// The stream's first HEADERS frame has been handed to the socket buffer.
     case headersSent(streamID: Int32)
-    /// The local side's GOAWAY went out, with the last-stream-id it announced.
-    case goawaySent(lastStreamID: Int32)
+    /// The local side's GOAWAY went out, with the last-stream-id it announced and its code
+    /// (NO_ERROR for a shutdown; anything else is nghttp2 ending a session it judged broken).
+    case goawaySent(lastStreamID: Int32, code: HTTP2ErrorCode)
     /// A data provider finished its body and the stream now needs its trailers submitted.
     case trailersDue(streamID: Int32)
 }

@@ -289,7 +289,10 @@ final class NGHTTP2Session {
         case NGHTTP2_HEADERS.rawValue where frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST:
             events.append(.headersSent(streamID: hd.stream_id))
         case NGHTTP2_GOAWAY.rawValue:
-            events.append(.goawaySent(lastStreamID: frame.pointee.goaway.last_stream_id))
+            events.append(
+                .goawaySent(
+                    lastStreamID: frame.pointee.goaway.last_stream_id,
+                    code: HTTP2ErrorCode(rawValue: frame.pointee.goaway.error_code)))
         default:
             break
         }

@@ -1,5 +1,6 @@
 import AccordGRPC
 import Foundation
+import Logging
 import NIOCore
 
 // The target for bench/grpc-vs-h2load: a gRPC server whose one method (the demo greeter's
@@ -9,6 +10,13 @@ let arguments = CommandLine.arguments
 guard arguments.count == 3, arguments[1] == "serve", let port = Int(arguments[2]) else {
     print("usage: AccordGRPCBench serve PORT")
     exit(2)
+}
+// ACCORD_LOG_LEVEL=debug shows why connections close (protocol errors, floods).
+let level = ProcessInfo.processInfo.environment["ACCORD_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardError(label: label)
+    handler.logLevel = level
+    return handler
 }
 let server = GRPCServer(
     configuration: .init(port: port, settings: HTTP2Settings(maxConcurrentStreams: 1000)),
