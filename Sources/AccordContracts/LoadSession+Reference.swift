@@ -93,6 +93,9 @@ extension LoadSession {
             guard let edge = consumes.first(where: { $0.interaction == text }),
                 case .rpc(let target, let method) = edge.target
             else {
+                // The target's .proto files failed to load: that is already reported.
+                let targetService = text.split(separator: ".").first.map(String.init) ?? text
+                if declaredService(targetService)?.broken.contains(.grpc) == true { return nil }
                 let rpcs = consumes.compactMap { edge -> String? in
                     if case .rpc = edge.target { edge.interaction } else { nil }
                 }
@@ -140,7 +143,9 @@ extension LoadSession {
         let recordMessage = recordType(record, entry["record"] ?? actionNode)
         var set: [String: JSONValue] = [:]
         if let setNode = entry["set"] {
-            if action != .update { log.error(setNode, "set applies to action: update") }
+            if action != .update && action != .create {
+                log.error(setNode, "set applies to action: create and update")
+            }
             guard case .object(let members) = setNode.value else {
                 log.error(setNode, "expected a mapping of record fields to values, found \(setNode.kindName)")
                 return nil

@@ -44,7 +44,8 @@ extension LoadSession {
             log.error(commandNode, "names no program")
             return nil
         }
-        var valid = arguments.allSatisfy { checkPlaceholders($0.text, at: $0.node, service: service) }
+        // Every argument is checked (not only up to the first bad one): all problems are reported.
+        var valid = !arguments.map { checkPlaceholders($0.text, at: $0.node, service: service) }.contains(false)
         var environment: [CommandRun.Variable] = []
         for (name, node) in mappingMembers(mapping["env"]) {
             guard let value = scalarText(node) else {

@@ -35,10 +35,7 @@ extension LoadSession {
         if let serviceNode = grpc["service"] {
             guard let name = read.string(serviceNode) else { return nil }
             guard let found = schema.service(named: name) else {
-                let names = schema.services.map(\.fullName)
-                let byShortName = names.first { $0.hasSuffix("." + name) }
-                let hint = (byShortName ?? NearMiss.closest(to: name, among: names))
-                    .map { " (did you mean \"\($0)\"?)" } ?? ""
+                let hint = Self.hint(name, fullNames: schema.services.map(\.fullName))
                 log.error(serviceNode, "the .proto files declare no service \"\(name)\"\(hint)")
                 return nil
             }

@@ -235,10 +235,18 @@ final class LoadSession {
     func message(_ name: String, in schema: ProtoSchema, at node: YAMLNode, what: String) -> MessageDescriptor? {
         if let found = schema.message(named: name) { return found }
         let names = schema.messages.filter { !$0.isMapEntry }.map(\.fullName)
-        let byShortName = names.first { $0.hasSuffix("." + name) }
-        let hint = (byShortName ?? NearMiss.closest(to: name, among: names)).map { " (did you mean \"\($0)\"?)" } ?? ""
-        log.error(node, "\(what) declares no message \"\(name)\"\(hint)")
+        log.error(node, "\(what) declares no message \"\(name)\"\(Self.hint(name, fullNames: names))")
         return nil
+    }
+
+    /// ` (did you mean "shop.orders.v1.OrderService"?)` for `OrderServce`, `OrderService` or a
+    /// misspelt full name: full names first, then their last component.
+    static func hint(_ name: String, fullNames: [String]) -> String {
+        let short = fullNames.map { String($0.split(separator: ".").last ?? Substring($0)) }
+        let match = NearMiss.closest(to: name, among: fullNames)
+            ?? (short.firstIndex(of: name) ?? NearMiss.closest(to: name, among: short).flatMap(short.firstIndex))
+                .map { fullNames[$0] }
+        return match.map { " (did you mean \"\($0)\"?)" } ?? ""
     }
 
     /// The field a dotted path names inside `message` (through nested messages), or a diagnostic.

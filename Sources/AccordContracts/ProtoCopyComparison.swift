@@ -117,7 +117,7 @@ struct ProtoCopyComparison {
                 .protoCopyConflict, path: fieldPath,
                 producerSays: "field \(a.number) is \(a.declaration) \(theirs.name)",
                 consumerExpects: "its copy has field \(b.number) as \(b.declaration) \(ours.name) "
-                    + "(\(differences.joined(separator: ", ")) differ)",
+                    + "(\(differences.joined(separator: ", ")) \(differences.count == 1 ? "differs" : "differ"))",
                 suggestion: suggestion, producerAt: theirs.location, consumerAt: ours.location))
             return
         }

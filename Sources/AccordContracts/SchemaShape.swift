@@ -105,8 +105,25 @@ public struct ShapeField: Sendable, Hashable {
         self.location = location
     }
 
-    /// `user_email` or, when the JSON name differs, `user_email (JSON "email")`.
-    var displayName: String { jsonName == name ? name : "\(name) (JSON \"\(jsonName)\")" }
+    /// `user_email`, or `user_email (JSON "email")` when a `json_name` option renamed it.
+    var displayName: String {
+        jsonName == name || jsonName == Self.lowerCamelCase(name) ? name : "\(name) (JSON \"\(jsonName)\")"
+    }
+
+    /// protoc's default JSON name: `user_email` -> `userEmail`.
+    static func lowerCamelCase(_ name: String) -> String {
+        var result = ""
+        var upperNext = false
+        for character in name {
+            if character == "_" {
+                upperNext = true
+            } else {
+                result += upperNext ? character.uppercased() : String(character)
+                upperNext = false
+            }
+        }
+        return result
+    }
 }
 
 /// The type of a field's value (of each element, for repeated fields).
@@ -147,7 +164,7 @@ public indirect enum ShapeType: Sendable, Hashable, CustomStringConvertible {
         case .timestamp: "timestamp"
         case .duration: "duration"
         case .enumeration(let e): "enum \(e.name)"
-        case .object(let shape): "object \(shape.name)"
+        case .object(let shape): shape.origin == .inline ? "object" : "object \(shape.name)"
         case .map(let value): "map of \(value)"
         case .recursive(_, let name): "object \(name)"
         case .any: "any"

@@ -48,7 +48,7 @@ struct ShapeComparison {
         if let near {
             says += "; it sends \(near.displayName)"
             let parent = path.split(separator: ".").dropLast().joined(separator: ".")
-            suggestion = "read \(parent.isEmpty ? "" : parent + ".")\(near.name) (a near miss: the names differ "
+            suggestion = "read \(parent.isEmpty ? "" : parent + ".")\(near.displayName) (a near miss: the names differ "
                 + (NearMiss.fold(near.name) == NearMiss.fold(wanted.name) ? "only in case or underscores)"
                    : "by a typo)")
         } else {
@@ -98,7 +98,10 @@ struct ShapeComparison {
     private mutating func unknownValues(_ known: EnumShape, _ values: EnumShape, wanted: ShapeField, sent: ShapeField,
                                         path: String) {
         guard !known.values.isEmpty else { return }
-        let unknown = values.values.filter { value in !known.values.contains { $0.name == value.name } }
+        // A protobuf enum's zero value is what an unset field reads as; every consumer meets it.
+        let unknown = values.values.filter { value in
+            value.number != 0 && !known.values.contains { $0.name == value.name }
+        }
         guard let first = unknown.first else { return }
         let names = unknown.map(\.name).joined(separator: ", ")
         findings.append(context.finding(

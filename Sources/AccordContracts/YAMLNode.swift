@@ -45,7 +45,10 @@ struct YAMLNode {
     var members: [(key: String, node: YAMLNode)] {
         guard case .object(let members) = value else { return [] }
         return members.keys.compactMap { key in child(key).map { (key, $0) } }
-            .sorted { ($0.node.location.line ?? 0, $0.key) < ($1.node.location.line ?? 0, $1.key) }
+            .sorted { a, b in
+                let x = a.node.location, y = b.node.location
+                return (x.line ?? 0, x.column ?? 0, a.key) < (y.line ?? 0, y.column ?? 0, b.key)
+            }
     }
 
     /// What kind of value this is, for "expected a mapping, found a list".

@@ -287,7 +287,8 @@ public struct MessageAccounting: Codable, Sendable, Equatable {
 /// One contract finding (`accord check`): where, what each side says, and what to do.
 public struct Finding: Codable, Sendable, Equatable {
     /// A stable kind: `missing_field`, `type_mismatch`, `repeated_mismatch`, `unknown_enum_value`,
-    /// `missing_required_request_field`, `proto_copy_conflict`, `wire_schema_violation`, `status_mismatch`, …
+    /// `missing_required_request_field`, `proto_copy_conflict`, `proto_copy_renumbered`,
+    /// `proto_copy_reserved_reused`, `wire_schema_violation`, `status_mismatch`, …
     public var kind: String
     public var system: String
     public var producer: String

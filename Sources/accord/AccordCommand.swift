@@ -8,7 +8,7 @@ struct AccordCommand: AsyncParsableCommand {
         commandName: "accord",
         abstract: "Contract tests and load tests for gRPC, REST and RabbitMQ services.",
         version: AccordVersion.current,
-        subcommands: [Demo.self]
+        subcommands: [Demo.self, Check.self]
     )
 }
 
