@@ -18,6 +18,7 @@ let package = Package(
         // and the trait's concurrency code makes OpenAPIKit much slower to build.
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // C libraries, each behind a small Swift wrapper in the module above it.
@@ -79,7 +80,7 @@ let package = Package(
         .target(
             name: "AccordLoad",
             dependencies: [
-                "CZlib", "AccordJSON", "AccordGRPC", "AccordReport",
+                "CZlib", "AccordJSON", "AccordDocuments", "AccordProto", "AccordGRPC", "AccordHTTP", "AccordReport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -105,6 +106,28 @@ let package = Package(
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
                 .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "AccordAMQP",
+            dependencies: [
+                "CRabbitMQ", "CAMQPShim",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // Test and benchmark peer for AccordAMQP: owns a managed broker, consumes as a separate
+        // process (so a test can SIGKILL it), publishes for bench/amqp-publish.
+        .executableTarget(
+            name: "accord-amqp-probe",
+            dependencies: [
+                "AccordAMQP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -149,6 +172,11 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "AccordAMQPTests",
+            dependencies: ["AccordAMQP", "AccordJSON", "AccordTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
             name: "AccordGRPCTests",
             dependencies: ["AccordGRPC", "AccordProto", "AccordTestSupport"],
             resources: [.copy("Fixtures")]
@@ -180,6 +208,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "bench/AccordHTTPBench"
+        ),
+        // The gRPC target for bench/grpc-vs-h2load: echoes requests so the clients are measured.
+        .executableTarget(
+            name: "AccordGRPCBench",
+            dependencies: ["AccordGRPC", .product(name: "NIOCore", package: "swift-nio")],
+            path: "bench/AccordGRPCBench"
         ),
     ]
 )

@@ -121,8 +121,7 @@ public struct SourceDocument: Sendable {
                 let name = keyScalar.string
                 let memberPointer = JSONPointer.appending(name, to: pointer)
                 guard members[name] == nil else {
-                    throw DocumentError(.syntax, at: location(key.mark, memberPointer, file),
-                                           "duplicate key \"\(name)\"")
+                    throw DocumentError(.syntax, at: location(key.mark, memberPointer, file), "duplicate key \"\(name)\"")
                 }
                 // The key's line is where a reader looks for a member.
                 if let mark = key.mark { positions[memberPointer] = Position(line: mark.line, column: mark.column) }

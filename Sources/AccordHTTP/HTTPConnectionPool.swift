@@ -13,7 +13,8 @@ public final class HTTPConnectionPool {
         public var connectTimeout: TimeAmount
 
         public init(
-            maxConnections: Int = 8, requestTimeout: TimeAmount = .seconds(10), connectTimeout: TimeAmount = .seconds(2)
+            maxConnections: Int = 8, requestTimeout: TimeAmount = .seconds(10),
+            connectTimeout: TimeAmount = .seconds(2)
         ) {
             self.maxConnections = maxConnections
             self.requestTimeout = requestTimeout
@@ -36,17 +37,19 @@ public final class HTTPConnectionPool {
     public let target: HTTPTarget
     public let eventLoop: EventLoop
     public let configuration: Configuration
-    /// Gets results of `execute(_:tag:intendedStart:)` and every connection event.
-    public weak var delegate: HTTPClientDelegate?
+    /// Gets results of `execute(_:tag:intendedStart:)` and every connection event. Held strongly
+    /// (a weak load per request costs) until `close()`.
+    public var delegate: HTTPClientDelegate?
     /// Connection events so far, by kind.
     public private(set) var eventCounts = HTTPConnectionEventCounts()
 
-    private var connections: [HTTPClientConnection] = []
-    private var idle: [HTTPClientConnection] = []
-    private var connecting = 0
-    private var waiting = CircularBuffer<Waiting>(initialCapacity: 64)
+    // Event-loop-only state, without dynamic exclusivity checks (see HTTPClientConnection).
+    @exclusivity(unchecked) private var connections: [HTTPClientConnection] = []
+    @exclusivity(unchecked) private var idle: [HTTPClientConnection] = []
+    @exclusivity(unchecked) private var connecting = 0
+    @exclusivity(unchecked) private var waiting = CircularBuffer<Waiting>(initialCapacity: 64)
     private var nextConnectionID = 0
-    private var closed = false
+    @exclusivity(unchecked) private var closed = false
 
     public init(target: HTTPTarget, eventLoop: EventLoop, configuration: Configuration = Configuration()) {
         self.target = target
@@ -68,7 +71,9 @@ public final class HTTPConnectionPool {
     }
 
     /// Sends `request`; its outcome completes the returned future (never failed: errors are in the result).
-    public func execute(_ request: HTTPClientRequest, intendedStart: UInt64? = nil) -> EventLoopFuture<HTTPClientExchange> {
+    public func execute(
+        _ request: HTTPClientRequest, intendedStart: UInt64? = nil
+    ) -> EventLoopFuture<HTTPClientExchange> {
         let promise = eventLoop.makePromise(of: HTTPClientExchange.self)
         submit(request, completion: .promise(promise), intendedStart: intendedStart ?? HTTPClock.now())
         return promise.futureResult
@@ -88,6 +93,7 @@ public final class HTTPConnectionPool {
     public func close() -> EventLoopFuture<Void> {
         eventLoop.preconditionInEventLoop()
         closed = true
+        defer { delegate = nil }
         while let entry = waiting.popFirst() {
             fail(entry.completion, HTTPClientError(.poolClosed, "the pool was closed"),
                  timestamps: HTTPRequestTimestamps(intendedStart: entry.intendedStart))

@@ -1,5 +1,11 @@
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A minimal HTTP/1.1 response parser for the load client, as a value over `ByteBuffer`: it reads
 /// the status, the framing (`Content-Length`, chunked, or until close) and `Connection`, and
 /// leaves every other header unparsed in the head's bytes. Bodies come out as slices of the
@@ -40,8 +46,8 @@ struct HTTPResponseParser {
     }
 
     private var state: State = .head
-    /// How far an incomplete head was already searched for its end.
-    private var searchedHeadBytes = 0
+    /// Some bytes of the next head have arrived, not all.
+    private var headPending = false
     private let maxHeadBytes: Int
 
     init(maxHeadBytes: Int = 64 << 10) {
@@ -50,7 +56,7 @@ struct HTTPResponseParser {
 
     /// True between messages: an EOF here is a clean close.
     var isIdle: Bool {
-        if case .head = state { return searchedHeadBytes == 0 }
+        if case .head = state { return !headPending }
         return false
     }
 
@@ -68,10 +74,8 @@ struct HTTPResponseParser {
                 state = .head
                 return .end
             case .fixed(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let take = min(remaining, buffer.readableBytes)
-                let slice = buffer.readSlice(length: take)!
-                state = take == remaining ? .endPending : .fixed(remaining: remaining - take)
+                guard let (slice, left) = Self.take(&buffer, upTo: remaining) else { return nil }
+                state = left == 0 ? .endPending : .fixed(remaining: left)
                 return .body(slice)
             case .untilClose:
                 guard buffer.readableBytes > 0 else { return nil }
@@ -81,10 +85,8 @@ struct HTTPResponseParser {
                 let size = try Self.chunkSize(line)
                 state = size == 0 ? .trailers : .chunkData(remaining: size)
             case .chunkData(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let take = min(remaining, buffer.readableBytes)
-                let slice = buffer.readSlice(length: take)!
-                state = take == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - take)
+                guard let (slice, left) = Self.take(&buffer, upTo: remaining) else { return nil }
+                state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
                 return .body(slice)
             case .chunkDataEnd:
                 guard buffer.readableBytes >= 2 else { return nil }
@@ -100,10 +102,17 @@ struct HTTPResponseParser {
         }
     }
 
+    /// Up to `remaining` body bytes as a slice, and how many are still to come; nil when none arrived.
+    private static func take(_ buffer: inout ByteBuffer, upTo remaining: Int) -> (ByteBuffer, Int)? {
+        let count = min(remaining, buffer.readableBytes)
+        guard count > 0, let slice = buffer.readSlice(length: count) else { return nil }
+        return (slice, remaining - count)
+    }
+
     /// The peer closed: ends a body delimited by the close; anywhere else mid-message it is an error.
     mutating func endOfInput() throws(Error) -> Event? {
         switch state {
-        case .head where searchedHeadBytes == 0: return nil
+        case .head where !headPending: return nil
         case .untilClose:
             state = .head
             return .end
@@ -115,28 +124,18 @@ struct HTTPResponseParser {
     // MARK: - Head
 
     private mutating func parseHead(_ buffer: inout ByteBuffer, bodyExpected: Bool) throws(Error) -> Head? {
-        let searchFrom = max(0, searchedHeadBytes - 3)
-        let end = buffer.withUnsafeReadableBytes { bytes -> Int? in
-            guard bytes.count >= 4 else { return nil }
-            var i = searchFrom
-            while i + 3 < bytes.count {
-                if bytes[i + 3] == 0x0A && bytes[i + 2] == 0x0D && bytes[i + 1] == 0x0A && bytes[i] == 0x0D {
-                    return i + 4
-                }
-                i += 1
-            }
-            return nil
+        let scanned = buffer.withUnsafeReadableBytes { bytes in
+            Result { () throws(Error) in try Self.scanHead(bytes) }
         }
-        guard let end else {
-            searchedHeadBytes = buffer.readableBytes
+        guard let (framing, length) = try scanned.get() else {
+            headPending = buffer.readableBytes > 0
             if buffer.readableBytes > maxHeadBytes {
                 throw Error(message: "response head larger than \(maxHeadBytes) bytes")
             }
             return nil
         }
-        searchedHeadBytes = 0
-        let head = buffer.readSlice(length: end)!
-        let framing = try head.withUnsafeReadableBytes { bytes throws(Error) in try Self.framing(of: bytes) }
+        headPending = false
+        let head = buffer.readSlice(length: length)!
         let hasBody = bodyExpected && framing.status != 204 && framing.status != 304 && framing.status >= 200
         if !hasBody {
             state = .endPending
@@ -158,44 +157,65 @@ struct HTTPResponseParser {
         var chunked = false
     }
 
-    private static func framing(of bytes: UnsafeRawBufferPointer) throws(Error) -> Framing {
-        // "HTTP/1.x SSS"
-        guard bytes.count >= 12, bytes[0] == 0x48, bytes[1] == 0x54, bytes[2] == 0x54, bytes[3] == 0x50,
-            bytes[4] == 0x2F, bytes[5] == 0x31, bytes[6] == 0x2E, bytes[8] == 0x20
-        else { throw Error(message: "malformed status line") }
+    /// One pass over the head, line by line (memchr finds each LF): the framing and the head's
+    /// length, or nil while the empty line that ends it has not arrived.
+    private static func scanHead(_ bytes: UnsafeRawBufferPointer) throws(Error) -> (Framing, Int)? {
+        guard let base = bytes.baseAddress else { return nil }
         var framing = Framing()
-        let http11 = bytes[7] == 0x31
-        guard http11 || bytes[7] == 0x30 else { throw Error(message: "unsupported HTTP version") }
-        for i in 9..<12 {
-            guard bytes[i] >= 0x30 && bytes[i] <= 0x39 else { throw Error(message: "malformed status code") }
-            framing.status = framing.status * 10 + Int(bytes[i] - 0x30)
-        }
+        var http11 = true
         var closeSeen = false
         var keepAliveSeen = false
         var lineStart = 0
-        // Skip the status line, then one header per CRLF-terminated line up to the empty one.
-        while let lineEnd = crlf(in: bytes, from: lineStart) {
-            defer { lineStart = lineEnd + 2 }
-            if lineStart == 0 { continue }
-            if lineEnd == lineStart { break }
+        while lineStart < bytes.count {
+            guard let found = memchr(base + lineStart, 0x0A, bytes.count - lineStart) else { return nil }
+            let lineFeed = UnsafeRawPointer(found) - base
+            guard lineFeed > lineStart, bytes[lineFeed - 1] == 0x0D else { throw Error(message: "line without CRLF") }
+            let lineEnd = lineFeed - 1
+            defer { lineStart = lineFeed + 1 }
+            if lineStart == 0 {
+                http11 = try statusLine(bytes, lineEnd, into: &framing)
+                continue
+            }
+            if lineEnd == lineStart {
+                framing.keepAlive = !closeSeen && (http11 || keepAliveSeen)
+                return (framing, lineFeed + 1)
+            }
             guard let colon = index(of: 0x3A, in: bytes, from: lineStart, to: lineEnd) else {
                 throw Error(message: "header line without ':'")
             }
             let value = trimmed(bytes, colon + 1, lineEnd)
-            if nameEquals(bytes, lineStart, colon, "content-length") {
-                guard let length = decimal(bytes, value), framing.contentLength == nil || framing.contentLength == length
+            switch colon - lineStart {
+            case 14 where nameEquals(bytes, lineStart, colon, "content-length"):
+                guard let length = decimal(bytes, value),
+                    framing.contentLength == nil || framing.contentLength == length
                 else { throw Error(message: "invalid Content-Length") }
                 framing.contentLength = length
-            } else if nameEquals(bytes, lineStart, colon, "transfer-encoding") {
+            case 17 where nameEquals(bytes, lineStart, colon, "transfer-encoding"):
                 framing.chunked = endsWithToken(bytes, value, "chunked")
                 if !framing.chunked { throw Error(message: "unsupported Transfer-Encoding") }
-            } else if nameEquals(bytes, lineStart, colon, "connection") {
+            case 10 where nameEquals(bytes, lineStart, colon, "connection"):
                 closeSeen = closeSeen || containsToken(bytes, value, "close")
                 keepAliveSeen = keepAliveSeen || containsToken(bytes, value, "keep-alive")
+            default:
+                break
             }
         }
-        framing.keepAlive = !closeSeen && (http11 || keepAliveSeen)
-        return framing
+        return nil
+    }
+
+    /// Reads "HTTP/1.x SSS ..." into `framing.status`; returns whether the version is 1.1.
+    private static func statusLine(
+        _ bytes: UnsafeRawBufferPointer, _ end: Int, into framing: inout Framing
+    ) throws(Error) -> Bool {
+        guard end >= 12, bytes[0] == 0x48, bytes[1] == 0x54, bytes[2] == 0x54, bytes[3] == 0x50,
+            bytes[4] == 0x2F, bytes[5] == 0x31, bytes[6] == 0x2E, bytes[8] == 0x20
+        else { throw Error(message: "malformed status line") }
+        guard bytes[7] == 0x31 || bytes[7] == 0x30 else { throw Error(message: "unsupported HTTP version") }
+        for i in 9..<12 {
+            guard bytes[i] >= 0x30 && bytes[i] <= 0x39 else { throw Error(message: "malformed status code") }
+            framing.status = framing.status * 10 + Int(bytes[i] - 0x30)
+        }
+        return bytes[7] == 0x31
     }
 
     private static func crlf(in bytes: UnsafeRawBufferPointer, from: Int) -> Int? {

@@ -29,7 +29,9 @@ extension OpenAPIContract {
             operations: operations, componentSchemas: components, schemas: builder.compiler.set)
     }
 
-    private static func detectVersion(_ document: SourceDocument) throws(OpenAPILoadError) -> (String, OpenAPIVersion) {
+    private static func detectVersion(
+        _ document: SourceDocument
+    ) throws(OpenAPILoadError) -> (String, OpenAPIVersion) {
         guard case .string(let text)? = document.root["openapi"] else {
             let swagger = document.root["swagger"] != nil
             throw OpenAPILoadError(swagger ? .unsupported : .invalidDocument, at: document.location("/openapi"),
@@ -114,7 +116,7 @@ private struct ModelBuilder {
             if let declared = site.child("schema") {
                 schema = try compiler.compile(declared)
             } else {
-                let byType = try content(site.child("content"))
+                let byType = try content(site.child("content")).schemas
                 schema = byType.keys.sorted().first.flatMap { byType[$0] } ?? nil
             }
             result.append(OpenAPIParameter(
@@ -138,14 +140,14 @@ private struct ModelBuilder {
             location: site.location)
     }
 
-    private mutating func content(_ site: Located?) throws(OpenAPILoadError) -> [String: SchemaID?] {
-        guard let site, case .object(let types) = site.value else { return [:] }
+    private mutating func content(_ site: Located?) throws(OpenAPILoadError) -> OpenAPIContent {
+        guard let site, case .object(let types) = site.value else { return OpenAPIContent(schemas: [:]) }
         var result: [String: SchemaID?] = [:]
         for mediaType in types.keys.sorted() {
             let schema = site.child(mediaType)?.child("schema")
             result[mediaType] = try schema.map { s throws(OpenAPILoadError) in try compiler.compile(s) }
         }
-        return result
+        return OpenAPIContent(schemas: result)
     }
 
     private static func responseKey(_ status: String) -> OpenAPIResponseKey? {

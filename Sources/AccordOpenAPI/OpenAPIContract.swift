@@ -35,7 +35,7 @@ public struct OpenAPIContract: Sendable {
         _ body: JSONValue, status: Int, mediaType: String = "application/json", of operation: OpenAPIOperation
     ) -> ResponseValidation {
         guard let response = operation.response(for: status) else { return .undeclaredStatus(status) }
-        guard let schema = response.schema(for: mediaType) else {
+        guard let schema = response.content.schema(for: mediaType) else {
             return response.content.isEmpty ? .valid : .undeclaredMediaType(mediaType)
         }
         let violations = schemas.validate(body, against: schema)
@@ -102,12 +102,26 @@ public struct OpenAPIParameter: Sendable, Hashable {
 
 public struct OpenAPIRequestBody: Sendable {
     public let required: Bool
-    /// Media type (`application/json`) to its schema, nil when it declares none.
-    public let content: [String: SchemaID?]
+    public let content: OpenAPIContent
     public let location: SourceLocation
+}
 
+/// The `content` of a request body or response: a schema per media type.
+public struct OpenAPIContent: Sendable {
+    /// Media type (`application/json`) to its schema, nil when it declares none.
+    public let schemas: [String: SchemaID?]
+
+    public var isEmpty: Bool { schemas.isEmpty }
+
+    /// The schema for `mediaType` (parameters such as `; charset=utf-8` ignored): an exact match,
+    /// then `type/*`, then `*/*`.
     public func schema(for mediaType: String) -> SchemaID? {
-        OpenAPIResponse.lookup(content, mediaType)
+        let bare = mediaType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? mediaType
+        let type = bare.split(separator: "/").first.map(String.init) ?? bare
+        for key in [bare, "\(type)/*", "*/*"] {
+            if let schema = schemas[key] { return schema }
+        }
+        return nil
     }
 }
 
@@ -128,20 +142,6 @@ public enum OpenAPIResponseKey: Sendable, Hashable, CustomStringConvertible {
 
 public struct OpenAPIResponse: Sendable {
     public let description: String
-    public let content: [String: SchemaID?]
+    public let content: OpenAPIContent
     public let location: SourceLocation
-
-    /// The schema for `mediaType`: an exact match, then `type/*`, then `*/*`.
-    public func schema(for mediaType: String) -> SchemaID? {
-        Self.lookup(content, mediaType)
-    }
-
-    static func lookup(_ content: [String: SchemaID?], _ mediaType: String) -> SchemaID? {
-        let bare = mediaType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? mediaType
-        let type = bare.split(separator: "/").first.map(String.init) ?? bare
-        for key in [bare, "\(type)/*", "*/*"] {
-            if let schema = content[key] { return schema }
-        }
-        return nil
-    }
 }

@@ -1,7 +1,9 @@
-/// OpenAPIKit's verdict on a whole document: decoding finds structural errors (a response
-/// without `description`, an unknown parameter location), validation finds semantic ones
-/// (duplicate operation ids, `$ref`s to missing components). Each problem has the coding path
-/// inside the document, which the loader turns into a JSON pointer and a line.
+import Yams
+
+/// OpenAPIKit's verdict on a whole document: decoding finds structural errors (a parameter `in`
+/// an unknown place, a missing field), validation finds semantic ones (duplicate operation ids,
+/// `$ref`s to missing components). Each problem has the coding path inside the document, which
+/// the loader turns into a JSON pointer and a line.
 enum OpenAPIKitCheck {
     struct Problem {
         let path: [String]
@@ -13,6 +15,26 @@ enum OpenAPIKitCheck {
         case .v3_0: problems30(text)
         case .v3_1: problems31(text)
         }
+    }
+
+    /// Decodes `text` as `Document`, then validates it; the two OpenAPIKit modules share this
+    /// shape but not their types, so each passes its own.
+    static func problems<Document: Decodable>(
+        _ text: String, as type: Document.Type, describe: (Error) -> Problem,
+        validate: (Document) throws -> Void, validationProblems: (Error) -> [Problem]?
+    ) -> [Problem] {
+        let document: Document
+        do {
+            document = try YAMLDecoder().decode(Document.self, from: text)
+        } catch {
+            return [describe(error)]
+        }
+        do {
+            try validate(document)
+        } catch {
+            return validationProblems(error) ?? [Problem(path: [], message: "\(error)")]
+        }
+        return []
     }
 
     static func tokens(_ codingPath: [any CodingKey]) -> [String] {

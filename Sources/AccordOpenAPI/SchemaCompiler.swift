@@ -83,7 +83,9 @@ struct SchemaCompiler {
             node.items = try compile(child(site, "items"))
         }
         if let values = members["enum"] {
-            guard case .array(let list) = values, !list.isEmpty else { throw invalid("enum", "must be a non-empty array") }
+            guard case .array(let list) = values, !list.isEmpty else {
+                throw invalid("enum", "must be a non-empty array")
+            }
             node.enumValues = list
         }
         node.constValue = members["const"]
@@ -121,7 +123,8 @@ struct SchemaCompiler {
                 version == .v3_1 || type != .null
             else {
                 let allowed = JSONSchemaType.allCases.filter { version == .v3_1 || $0 != .null }
-                throw invalid("type", "\(value.jsonText) is not one of \(allowed.map(\.rawValue).joined(separator: ", "))")
+                let names = allowed.map(\.rawValue).joined(separator: ", ")
+                throw invalid("type", "\(value.jsonText) is not one of \(names)")
             }
             return type
         }
@@ -172,7 +175,9 @@ struct SchemaCompiler {
         invalid: (String, String) -> OpenAPILoadError
     ) throws(OpenAPILoadError) -> [SchemaID] {
         guard let value = members[keyword] else { return [] }
-        guard case .array(let items) = value, !items.isEmpty else { throw invalid(keyword, "must be a non-empty array") }
+        guard case .array(let items) = value, !items.isEmpty else {
+            throw invalid(keyword, "must be a non-empty array")
+        }
         var ids: [SchemaID] = []
         for index in items.indices {
             ids.append(try compile(child(site, keyword, String(index))))

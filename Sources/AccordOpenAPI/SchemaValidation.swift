@@ -144,7 +144,8 @@ struct SchemaValidation {
             if problems.isEmpty { return }
             firstProblems.append("#\(index): \(problems[0].message)")
         }
-        report(node, "anyOf", "matches none of \(node.anyOf.count) subschemas (\(firstProblems.joined(separator: "; ")))")
+        let problems = firstProblems.joined(separator: "; ")
+        report(node, "anyOf", "matches none of \(node.anyOf.count) subschemas (\(problems))")
     }
 
     private mutating func checkOneOf(_ value: JSONValue, _ node: SchemaNode) {

@@ -8,7 +8,7 @@ struct AccordCommand: AsyncParsableCommand {
         commandName: "accord",
         abstract: "Contract tests and load tests for gRPC, REST and RabbitMQ services.",
         version: AccordVersion.current,
-        subcommands: [Demo.self, Check.self]
+        subcommands: [Demo.self, Load.self, Check.self]
     )
 }
 

@@ -61,7 +61,8 @@ import Testing
     }
 
     @Test(arguments: [
-        (ScriptedPeer.Script.closeAtOnce, HTTPClientError.Kind.resetBeforeResponse, HTTPConnectionEvent.Kind.resetBeforeResponse),
+        (ScriptedPeer.Script.closeAtOnce, HTTPClientError.Kind.resetBeforeResponse,
+         HTTPConnectionEvent.Kind.resetBeforeResponse),
         (.closeMidResponse, .resetDuringResponse, .resetDuringResponse),
     ])
     func reportsConnectionsLostInFlight(

@@ -53,14 +53,16 @@ import Testing
             + "5;name=value\r\nhello\r\nA\r\n, world! 1\r\n0\r\nX-Trailer: yes\r\n\r\n"
             + "HTTP/1.1 201 Created\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"
         #expect(try Self.parse(text, step: step) == [
-            Parsed(status: 200, keepAlive: true, body: "hello, world! 1"), Parsed(status: 201, keepAlive: true, body: ""),
+            Parsed(status: 200, keepAlive: true, body: "hello, world! 1"),
+            Parsed(status: 201, keepAlive: true, body: ""),
         ])
     }
 
     @Test(arguments: steps)
     func bodyUntilCloseEndsWithTheConnection(step: Int) throws {
         let text = "HTTP/1.0 200 OK\r\n\r\nall of it"
-        #expect(try Self.parse(text, step: step, eof: true) == [Parsed(status: 200, keepAlive: false, body: "all of it")])
+        let parsed = try Self.parse(text, step: step, eof: true)
+        #expect(parsed == [Parsed(status: 200, keepAlive: false, body: "all of it")])
     }
 
     @Test func connectionHeaderDecidesReuse() throws {
@@ -73,12 +75,14 @@ import Testing
         let informational = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n"
         #expect(try Self.parse(informational, step: 3) == [Parsed(status: 204, keepAlive: true, body: "")])
         let toHead = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
-        #expect(try Self.parse(toHead, step: 3, bodyExpected: false) == [Parsed(status: 200, keepAlive: true, body: "")])
+        let headOnly = try Self.parse(toHead, step: 3, bodyExpected: false)
+        #expect(headOnly == [Parsed(status: 200, keepAlive: true, body: "")])
     }
 
     @Test(arguments: [
         "HTTP/2 200 OK\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nNoColon\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n",

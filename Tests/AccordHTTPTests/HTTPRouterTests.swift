@@ -17,7 +17,8 @@ import Testing
     static func route(_ router: HTTPRouter, _ method: HTTPMethod, _ path: String) -> String {
         switch router.match(method: method, path: Substring(path)) {
         case .found(let route, let parameters):
-            return route.template.text + parameters.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+            let sorted = parameters.sorted { $0.key < $1.key }
+            return route.template.text + sorted.map { " \($0.key)=\($0.value)" }.joined()
         case .methodNotAllowed(let allowed): return "405 " + allowed.map(\.rawValue).joined(separator: ",")
         case .notFound: return "404"
         }

@@ -18,8 +18,9 @@ import Testing
 
         let exchanges = Task {
             await withTaskGroup(of: HTTPClientExchange.self) { group in
+                let request = HTTPClientRequest(path: "/gate", authority: target.authority)
                 for _ in 0..<50 {
-                    group.addTask { await client.execute(HTTPClientRequest(path: "/gate", authority: target.authority)) }
+                    group.addTask { await client.execute(request) }
                 }
                 return await group.reduce(into: []) { $0.append($1) }
             }

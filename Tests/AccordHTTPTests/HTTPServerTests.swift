@@ -10,8 +10,8 @@ import Testing
     }
 
     static func post(_ path: String, body: String) -> String {
-        "POST \(path) HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
-            + body
+        "POST \(path) HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
     }
 
     static func responses(in text: String) -> [String] {
@@ -53,7 +53,8 @@ import Testing
             #expect(notFoundBody["error"]?["message"] == "no route for GET /nope")
             #expect(notFound.header("content-type") == "application/json")
 
-            let (wrongMethod, _) = try await send(HTTPClientRequest(method: .DELETE, path: "/orders", authority: authority))
+            let delete = HTTPClientRequest(method: .DELETE, path: "/orders", authority: authority)
+            let (wrongMethod, _) = try await send(delete)
             #expect(wrongMethod.status == 405)
             #expect(wrongMethod.header("allow") == "POST")
 
@@ -61,7 +62,8 @@ import Testing
                                               body: ByteBuffer(string: #"{"n": 1,}"#))
             let (badRequest, badBody) = try await send(malformed)
             #expect(badRequest.status == 400)
-            #expect(badBody["error"]?["message"]?.stringValue?.contains("malformed JSON body: line 1, column 9") == true)
+            let reason = badBody["error"]?["message"]?.stringValue ?? ""
+            #expect(reason.contains("malformed JSON body: line 1, column 9"))
             #expect(!badRequest.connectionClose)
 
             let big = HTTPClientRequest(method: .POST, path: "/orders", authority: authority,
@@ -97,7 +99,8 @@ import Testing
             let connection = try await RawConnection.connect(port: port)
             defer { Task { await connection.close() } }
             try await connection.send(
-                "POST /orders HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n: 1\r\n1\r\n}\r\n0\r\n\r\n")
+                "POST /orders HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "4\r\n{\"a\"\r\n3\r\n: 1\r\n1\r\n}\r\n0\r\n\r\n")
             let text = await connection.read { $0.hasSuffix("}}") }
             #expect(text.hasPrefix("HTTP/1.1 201 Created"))
             #expect(text.hasSuffix(#"{"received":{"a":1}}"#))

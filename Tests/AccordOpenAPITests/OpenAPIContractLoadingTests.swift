@@ -27,9 +27,10 @@ import Testing
     @Test func followsReferencesIntoOtherFilesOfTheFolder() throws {
         let contract = try FixtureContracts.load("users/openapi.yaml")
         let get = try #require(contract.operation(id: "getUser"))
-        let problem = try #require(get.response(for: 404)?.schema(for: "application/json"))
+        let problem = try #require(get.response(for: 404)?.content.schema(for: "application/json"))
         #expect(contract.schemas.location(of: problem).file == "schemas/common.yaml")
-        #expect(contract.schemas.location(of: problem).pointer == "/components/responses/Problem/content/application~1json/schema")
+        let pointer = contract.schemas.location(of: problem).pointer
+        #expect(pointer == "/components/responses/Problem/content/application~1json/schema")
         // `default` answers every undeclared status.
         let list = try #require(contract.operation(id: "listUsers"))
         #expect(list.response(for: 503)?.description == "an error")
@@ -80,7 +81,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("openapi: 3.1.0\ninfo: {title: t, version: \"1\"}\npaths:\n  /a: [unclosed\n", OpenAPILoadError.Kind.syntax, 5),
+        ("openapi: 3.1.0\ninfo: {title: t, version: \"1\"}\npaths:\n  /a: [unclosed\n",
+         OpenAPILoadError.Kind.syntax, 5),
         ("openapi: 3.1.0\ninfo: {title: t, version: \"1\"}\npaths: {}\ninfo: {}\n", .syntax, 2),
         ("swagger: \"2.0\"\n", .unsupported, 1),
         ("openapi: 3.1.0\ninfo: {title: t, version: \"1\"}\npaths:\n  /a:\n    get:\n      responses:\n"

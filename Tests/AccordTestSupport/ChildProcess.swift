@@ -44,6 +44,12 @@ public final class ChildProcess: @unchecked Sendable {
             guard let self else { return }
             self.output.withLock { $0.err.append(d) }
         }
+        // The child inherits this thread's signal mask, and Swift's cooperative-pool threads block
+        // nearly every signal: without this, a SIGTERM or SIGINT the test sends would stay pending.
+        var none = sigset_t(), saved = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
         try process.run()
     }
 

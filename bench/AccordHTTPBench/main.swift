@@ -70,6 +70,7 @@ case "serve":
         logger: Logger(label: "AccordHTTPBench"))
     try await server.start()
     print("READY \(port)")
+    fflush(nil)  // stdout is a pipe to the bench script: push READY out now
     try await Task.sleep(for: .seconds(3600))
 case "load" where arguments.count == 5:
     guard let connections = Int(arguments[3]), let seconds = Double(arguments[4]) else { exit(2) }

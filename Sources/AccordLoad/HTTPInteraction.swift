@@ -1,0 +1,78 @@
+import AccordGRPC
+import AccordHTTP
+import NIOCore
+import NIOHTTP1
+
+/// An HTTP/1.1 request as a load interaction: each worker gets its own keep-alive pool on
+/// its event loop; constant requests are encoded once and re-sent by reference.
+public struct HTTPInteraction: LoadInteraction {
+    public let name: String
+    public let target: HTTPTarget
+    public let connectionsPerWorker: Int
+    public let timeout: Duration
+    /// The encoded request for sequence number n.
+    public let request: @Sendable (UInt64) -> HTTPClientRequest
+
+    public init(
+        name: String, target: HTTPTarget, connectionsPerWorker: Int, timeout: Duration,
+        request: @escaping @Sendable (UInt64) -> HTTPClientRequest
+    ) {
+        self.name = name
+        self.target = target
+        self.connectionsPerWorker = connectionsPerWorker
+        self.timeout = timeout
+        self.request = request
+    }
+
+    public func makeDriver(on eventLoop: EventLoop) -> any LoadInteractionDriver {
+        Driver(interaction: self, eventLoop: eventLoop)
+    }
+
+    final class Driver: LoadInteractionDriver {
+        let interaction: HTTPInteraction
+        let pool: HTTPConnectionPool
+
+        init(interaction: HTTPInteraction, eventLoop: EventLoop) {
+            self.interaction = interaction
+            self.pool = HTTPConnectionPool(
+                target: interaction.target, eventLoop: eventLoop,
+                configuration: .init(
+                    maxConnections: interaction.connectionsPerWorker,
+                    requestTimeout: .nanoseconds(interaction.timeout.nanoseconds)))
+        }
+
+        func connect() -> EventLoopFuture<Void> { pool.warmUp(interaction.connectionsPerWorker) }
+
+        func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
+            let done = NIOLoopBound(done, eventLoop: pool.eventLoop)
+            pool.execute(interaction.request(sequence)).whenSuccess { exchange in
+                let t = exchange.timestamps
+                let error: String? =
+                    switch exchange.result {
+                    case .success(let response): response.status < 400 ? nil : "http.\(response.status)"
+                    case .failure(let failure): failure.kind.loadErrorKind
+                    }
+                // A failure before the response has no completion stamp: it ended now.
+                let ended = t.complete == 0 ? MonotonicTime.now() : t.complete
+                done.value(RequestOutcome(error: error, sentAt: t.written == 0 ? t.intendedStart : t.written, endedAt: ended))
+            }
+        }
+
+        func close() -> EventLoopFuture<Void> { pool.close() }
+    }
+}
+
+extension HTTPClientError.Kind {
+    /// The same vocabulary as gRPC's error kinds, so a mixed run reads one way.
+    var loadErrorKind: String {
+        switch self {
+        case .connectRefused: "connect_refused"
+        case .connectFailed: "connect_failed"
+        case .resetBeforeResponse: "reset_before_response"
+        case .resetDuringResponse: "reset_during_response"
+        case .timeout: "timeout"
+        case .malformedResponse: "protocol"
+        case .poolClosed: "pool_closed"
+        }
+    }
+}

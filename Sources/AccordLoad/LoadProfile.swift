@@ -1,0 +1,247 @@
+import AccordDocuments
+import AccordJSON
+import Foundation
+
+/// A load profile (`loadprofiles/*.yaml`), validated: every problem in the file is reported
+/// together with file, line, column and key. Keys are documented in docs/load-profiles.md.
+public struct LoadProfile: Sendable {
+    public enum Target: Sendable {
+        /// A gRPC unary method on a running server, typed by a .proto the profile names.
+        case grpc(host: String, port: Int, proto: String, method: String, request: PayloadTemplate, metadata: [String: String])
+        /// An HTTP/1.1 request; the path may hold placeholders.
+        case http(host: String, port: Int, method: String, path: String, headers: [String: String], body: PayloadTemplate?)
+    }
+
+    public struct MixEntry: Sendable {
+        public var name: String
+        public var target: Target
+        public var weight: Int
+        public var location: SourceLocation
+    }
+
+    public var name: String
+    /// The profile file as given; relative paths inside it resolve against its folder.
+    public var file: String
+    public var model: LoadPlan.Model
+    public var warmup: Duration
+    public var mix: [MixEntry]
+    public var grpcConnections: Int
+    public var httpConnections: Int
+    public var maxInFlight: Int
+    public var timeout: Duration
+    public var thresholds: [Threshold]
+
+    public var directory: URL { URL(fileURLWithPath: file).deletingLastPathComponent() }
+
+    static let topKeys = [
+        "name", "model", "stages", "users", "duration", "warmup", "mix", "connections", "limits", "thresholds",
+        "contracts",
+    ]
+
+    /// Reads and validates `path`; throws every problem found, or a single one when unreadable.
+    public static func load(path: String) throws(Diagnostics) -> LoadProfile {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw Diagnostics([Diagnostic(location: SourceLocation(file: path), key: nil, message: "cannot read: \(error.localizedDescription)")])
+        }
+        let document: SourceDocument
+        do {
+            document = try SourceDocument(file: path, text: text)
+        } catch {
+            throw Diagnostics([Diagnostic(location: error.location, key: nil, message: error.message)])
+        }
+        var reader = DocumentReader(document)
+        let profile = parse(&reader, file: path)
+        if !reader.diagnostics.isEmpty { throw Diagnostics(reader.diagnostics) }
+        return profile!
+    }
+
+    private static func parse(_ r: inout DocumentReader, file: String) -> LoadProfile? {
+        _ = r.object("", keys: topKeys)
+        if r.document.value(at: "/contracts") != nil {
+            r.report("/contracts", "contract-driven profiles (call:, publish:) are not supported yet; name grpc: or http: targets in mix")
+        }
+        let name = r.string("/name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let modelName = r.string("/model") ?? "open"
+        var model: LoadPlan.Model?
+        switch modelName {
+        case "open":
+            let stages = (r.array("/stages", required: true) ?? []).indices.compactMap { stage(&r, "/stages/\($0)") }
+            if r.document.value(at: "/users") != nil { r.report("/users", "users belongs to the closed model") }
+            model = .open(stages)
+        case "closed":
+            let users = r.integer("/users", required: true, range: 1...100_000)
+            let duration = r.duration("/duration", required: true)
+            if r.document.value(at: "/stages") != nil { r.report("/stages", "stages belong to the open model") }
+            if let users, let duration { model = .closed(users: users, duration: duration) }
+        default:
+            r.report("/model", "expected open or closed, got \"\(modelName)\"")
+        }
+        let connections = r.object("/connections", keys: ["http", "grpc"], required: false)
+        let limits = r.object("/limits", keys: ["max_in_flight", "timeout"], required: false)
+        _ = (connections, limits)
+        let mix = (r.array("/mix", required: true) ?? []).indices.compactMap { entry(&r, "/mix/\($0)") }
+        var names = Set<String>()
+        for (index, entry) in mix.enumerated() where !names.insert(entry.name).inserted {
+            r.report("/mix/\(index)", "another mix entry is also named \"\(entry.name)\"; add name: to tell them apart")
+        }
+        let thresholds = (r.array("/thresholds") ?? []).indices.compactMap { threshold(&r, "/thresholds/\($0)") }
+        for threshold in thresholds where threshold.interaction.map({ !names.contains($0) }) ?? false {
+            r.report("/thresholds", "threshold for unknown interaction \"\(threshold.interaction!)\" (mix has: \(names.sorted().joined(separator: ", ")))")
+        }
+        guard let model else { return nil }
+        return LoadProfile(
+            name: name, file: file, model: model, warmup: r.duration("/warmup") ?? .zero, mix: mix,
+            grpcConnections: r.integer("/connections/grpc", range: 1...1024) ?? 1,
+            httpConnections: r.integer("/connections/http", range: 1...65_536) ?? 16,
+            maxInFlight: r.integer("/limits/max_in_flight", range: 1...1_000_000) ?? 10_000,
+            timeout: r.duration("/limits/timeout") ?? .seconds(5), thresholds: thresholds)
+    }
+
+    private static func stage(_ r: inout DocumentReader, _ pointer: String) -> RateStage? {
+        _ = r.object(pointer, keys: ["rate", "for"])
+        let duration = r.duration(pointer + "/for", required: true)
+        guard let rateText = r.string(pointer + "/rate", required: true) else { return nil }
+        guard let (from, to) = parseRate(rateText) else {
+            r.report(pointer + "/rate", "expected a rate such as 2000/s or a ramp such as 0..2000/s, got \"\(rateText)\"")
+            return nil
+        }
+        guard let duration else { return nil }
+        return RateStage(from: from, to: to, for: duration)
+    }
+
+    /// `2000/s` or `0..2000/s`.
+    static func parseRate(_ text: String) -> (Double, Double)? {
+        guard text.hasSuffix("/s") else { return nil }
+        let parts = text.dropLast(2).split(separator: "..", omittingEmptySubsequences: false).map { Double($0) }
+        switch parts.count {
+        case 1: if let r = parts[0], r >= 0 { return (r, r) }
+        case 2: if let a = parts[0], let b = parts[1], a >= 0, b >= 0 { return (a, b) }
+        default: break
+        }
+        return nil
+    }
+
+    private static func entry(_ r: inout DocumentReader, _ pointer: String) -> MixEntry? {
+        guard let members = r.object(pointer, keys: ["name", "weight", "grpc", "http", "call", "publish"]) else { return nil }
+        let weight = r.integer(pointer + "/weight", range: 1...1_000_000) ?? 1
+        let location = r.document.location(pointer)
+        if members["call"] != nil || members["publish"] != nil {
+            r.report(pointer, "contract interactions (call:, publish:) are not supported yet; use grpc: or http:")
+            return nil
+        }
+        switch (members["grpc"], members["http"]) {
+        case (.some, .none):
+            guard let target = grpc(&r, pointer + "/grpc") else { return nil }
+            guard case .grpc(_, _, _, let method, _, _) = target else { return nil }
+            let name = r.string(pointer + "/name") ?? method.split(separator: "/").suffix(2).joined(separator: ".")
+            return MixEntry(name: name, target: target, weight: weight, location: location)
+        case (.none, .some):
+            guard let target = http(&r, pointer + "/http") else { return nil }
+            guard case .http(_, _, let method, let path, _, _) = target else { return nil }
+            return MixEntry(name: r.string(pointer + "/name") ?? "\(method) \(path)", target: target, weight: weight, location: location)
+        default:
+            r.report(pointer, "each mix entry needs exactly one of grpc: or http:")
+            return nil
+        }
+    }
+
+    private static func address(_ r: inout DocumentReader, _ pointer: String) -> (String, Int)? {
+        guard let text = r.string(pointer, required: true) else { return nil }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
+        else {
+            r.report(pointer, "expected host:port, got \"\(text)\"")
+            return nil
+        }
+        return (String(text[..<colon]), port)
+    }
+
+    private static func template(_ r: inout DocumentReader, _ pointer: String) -> PayloadTemplate? {
+        guard let value = r.document.value(at: pointer) else { return nil }
+        do {
+            return try PayloadTemplate(value)
+        } catch {
+            r.report(pointer, "\(error)")
+            return nil
+        }
+    }
+
+    private static func stringMap(_ r: inout DocumentReader, _ pointer: String) -> [String: String] {
+        guard case .object(let members)? = r.document.value(at: pointer) else {
+            if r.document.value(at: pointer) != nil { r.report(pointer, "expected a mapping of strings") }
+            return [:]
+        }
+        var map: [String: String] = [:]
+        for (key, value) in members {
+            guard case .string(let s) = value else {
+                r.report(JSONPointer.appending(key, to: pointer), "expected a string")
+                continue
+            }
+            map[key] = s
+        }
+        return map
+    }
+
+    private static func grpc(_ r: inout DocumentReader, _ pointer: String) -> Target? {
+        _ = r.object(pointer, keys: ["address", "proto", "method", "request", "metadata"])
+        let address = address(&r, pointer + "/address")
+        let proto = r.string(pointer + "/proto", required: true)
+        let method = r.string(pointer + "/method", required: true)
+        if let method, method.split(separator: "/").count != 2 {
+            r.report(pointer + "/method", "expected package.Service/Method, got \"\(method)\"")
+        }
+        let request = template(&r, pointer + "/request") ?? (try! PayloadTemplate(.object([:])))
+        let metadata = stringMap(&r, pointer + "/metadata")
+        guard let (host, port) = address, let proto, let method else { return nil }
+        return .grpc(host: host, port: port, proto: proto, method: method, request: request, metadata: metadata)
+    }
+
+    private static func http(_ r: inout DocumentReader, _ pointer: String) -> Target? {
+        _ = r.object(pointer, keys: ["url", "method", "headers", "body"])
+        let method = (r.string(pointer + "/method") ?? "GET").uppercased()
+        if !["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(method) {
+            r.report(pointer + "/method", "unsupported HTTP method \(method)")
+        }
+        guard let url = r.string(pointer + "/url", required: true) else { return nil }
+        guard url.hasPrefix("http://"), let rest = Optional(url.dropFirst(7)), let slash = rest.firstIndex(of: "/") ?? Optional(rest.endIndex)
+        else {
+            r.report(pointer + "/url", "expected http://host:port/path (https is not supported), got \"\(url)\"")
+            return nil
+        }
+        let authority = rest[..<slash]
+        let path = slash == rest.endIndex ? "/" : String(rest[slash...])
+        guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]) else {
+            r.report(pointer + "/url", "the URL needs an explicit port: \"\(url)\"")
+            return nil
+        }
+        do {
+            _ = try PayloadTemplate.pieces(path)
+        } catch {
+            r.report(pointer + "/url", "\(error)")
+        }
+        return .http(
+            host: String(authority[..<colon]), port: port, method: method, path: path,
+            headers: stringMap(&r, pointer + "/headers"), body: template(&r, pointer + "/body"))
+    }
+
+    private static func threshold(_ r: inout DocumentReader, _ pointer: String) -> Threshold? {
+        var interaction: String?
+        let expression: String?
+        if case .object = r.document.value(at: pointer) {
+            _ = r.object(pointer, keys: ["for", "check"])
+            interaction = r.string(pointer + "/for", required: true)
+            expression = r.string(pointer + "/check", required: true)
+        } else {
+            expression = r.string(pointer, required: true)
+        }
+        guard let expression else { return nil }
+        do {
+            return try Threshold(expression, interaction: interaction)
+        } catch {
+            r.report(pointer, error.reason)
+            return nil
+        }
+    }
+}

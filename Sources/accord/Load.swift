@@ -1,0 +1,94 @@
+import AccordLoad
+import AccordReport
+import ArgumentParser
+import Dispatch
+import Foundation
+import NIOCore
+import NIOPosix
+
+extension AccordCommand {
+    /// Runs a load profile and writes its results.
+    struct Load: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a load profile; exit 1 when a threshold fails.",
+            discussion: """
+                Sends requests at their intended times (open model) or from a fixed number of users (closed
+                model), measures latency from the intended send time, and writes summary.json and latency.hlog
+                into reports/<profile>-<UTC time>/. SIGINT or SIGTERM stops the run early and still writes
+                everything measured. Exit codes: 0 thresholds pass, 1 a threshold failed, 2 bad input or a
+                target that cannot be reached at the start.
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The profile (loadprofiles/*.yaml).")
+        var profile: String
+
+        @Option(help: "Folder the run's results go under.")
+        var reports: String = "reports"
+
+        @Option(help: "Event loops generating load (default: one per core).")
+        var workers: Int = System.coreCount
+
+        func run() async throws {
+            global.bootstrap()
+            try await exitingOnBadInput {
+                let profile: LoadProfile
+                do {
+                    profile = try LoadProfile.load(path: self.profile)
+                } catch {
+                    throw BadInput(message: "\(error)")
+                }
+                let workers = max(1, self.workers)
+                let plan: LoadPlan
+                do {
+                    // protoc runs as a child process: off the cooperative pool.
+                    plan = try await NIOThreadPool.singleton.runIfActive { try ProfileRun.plan(for: profile, workers: workers) }
+                } catch {
+                    throw BadInput(message: "\(error)")
+                }
+                let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator().prefix(workers))
+                let progress = ProgressLine(total: plan.duration, names: plan.mix.map(\.interaction.name))
+                let startedAt = Date()
+                let run = Task { try await LoadRunner().run(plan, on: loops) { progress.show($0) } }
+                let trap = SignalTrap([SIGINT, SIGTERM]) { run.cancel() }
+                let outcome: LoadOutcome
+                do {
+                    outcome = try await run.value
+                } catch {
+                    throw BadInput(message: "\(profile.file): cannot start the run: \(error)")
+                }
+                trap.cancel()
+                progress.finish()
+                let metadata = RunMetadata.current(profile: self.profile, startedAt: startedAt, partial: outcome.interrupted)
+                let summary = ProfileRun.summary(profile: profile, outcome: outcome, metadata: metadata)
+                let directory = URL(fileURLWithPath: reports)
+                    .appendingPathComponent("\(profile.name)-\(RunMetadata.folderTimestamp(startedAt))")
+                try ProfileRun.write(summary, outcome: outcome, to: directory)
+                SummaryPrinter.print(summary)
+                say("results: \(directory.appendingPathComponent("summary.json").path)")
+                if summary.verdict.exitCode != 0 { throw ExitCode(Int32(summary.verdict.exitCode)) }
+            }
+        }
+    }
+}
+
+/// Calls `handler` once when one of `signals` arrives, instead of the default termination.
+final class SignalTrap {
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ signals: [Int32], handler: @escaping @Sendable () -> Void) {
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: handler)
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}

@@ -1,0 +1,29 @@
+import AccordReport
+import Foundation
+
+/// The end-of-run text: per-interaction figures, thresholds, notes and the verdict.
+enum SummaryPrinter {
+    static func print(_ summary: RunSummary) {
+        say("")
+        say(pad("interaction", 32) + pad("count", 10) + pad("rate/s", 10) + pad("errors", 8)
+            + pad("p50", 10) + pad("p90", 10) + pad("p99", 10) + pad("p99.9", 10) + "max (ms)")
+        for i in summary.interactions {
+            let l = i.latency
+            say(pad(i.name, 32) + pad("\(i.count)", 10) + pad(String(format: "%.0f", i.achievedRate), 10)
+                + pad("\(i.errors)", 8) + [l.p50, l.p90, l.p99, l.p999].map { pad(String(format: "%.2f", $0), 10) }.joined()
+                + String(format: "%.2f", l.max))
+            for (kind, count) in i.errorsByKind.sorted(by: { $0.key < $1.key }) { say("    \(kind): \(count)") }
+        }
+        if !summary.thresholds.isEmpty { say("") }
+        for t in summary.thresholds {
+            let actual = t.actual.map { String(format: "%.3f%@", $0, t.unit) } ?? "not measured"
+            say("\(t.passed ? "PASS" : "FAIL")  \(t.interaction.map { "\($0): " } ?? "")\(t.expression)  (actual \(actual))")
+        }
+        for note in summary.verdict.notes { say("NOTE  \(note)") }
+        say(summary.verdict.passed ? "verdict: pass" : "verdict: FAIL")
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+}

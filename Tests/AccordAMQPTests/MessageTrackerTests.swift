@@ -1,0 +1,89 @@
+@testable import AccordAMQP
+import Testing
+
+@Suite struct MessageTrackerTests {
+    private func stamped(_ tracker: MessageTracker, _ count: Int,
+                         event: String = "e") -> [(AMQPMessage, TrackedMessage)] {
+        (0..<count).map { _ in
+            var message = AMQPMessage("x")
+            let ticket = tracker.stamp(&message, event: event)
+            return (message, ticket)
+        }
+    }
+
+    @Test func stampingAddsUniqueIDsAndSendTimes() throws {
+        let tracker = MessageTracker(runID: "run1")
+        let messages = stamped(tracker, 3)
+        let ids = messages.map(\.1.id)
+        #expect(Set(ids).count == 3)
+        for (message, ticket) in messages {
+            #expect(message.properties.headers?[MessageTracker.idHeader] == .string(ticket.id))
+            #expect(message.properties.messageID == ticket.id)
+            guard case .int64(let sentAt) = message.properties.headers?[MessageTracker.sentAtHeader] else {
+                Issue.record("no send time")
+                continue
+            }
+            #expect(sentAt > 1_600_000_000_000_000_000)
+        }
+    }
+
+    @Test func accountsEveryOutcome() {
+        let tracker = MessageTracker(runID: "run1")
+        let messages = stamped(tracker, 6)
+        let outcomes: [PublishOutcome] = [.ack, .ack, .ack, .nack,
+                                          .unconfirmed(AMQPError(.library, operation: "t", text: "gone")),
+                                          .notSent(AMQPError(.closed, operation: "t", text: "closed"))]
+        for ((_, ticket), outcome) in zip(messages, outcomes) { tracker.record(outcome, for: ticket) }
+        // Consumed: m0 once, m1 twice (the second time flagged redelivered), m4 (unconfirmed but arrived).
+        for index in [0, 1, 4] {
+            tracker.recordConsumed(id: messages[index].1.id, sentAtNanos: nil, redelivered: false, event: "e")
+        }
+        tracker.recordConsumed(id: messages[1].1.id, sentAtNanos: nil, redelivered: true, event: "e")
+        let account = tracker.account(for: "e")
+        #expect(account.published == 5)
+        #expect(account.notSent == 1)
+        #expect(account.confirmed == 3)
+        #expect(account.nacked == 1)
+        #expect(account.unconfirmed == 1 && account.unconfirmedIDs == [4])
+        #expect(account.consumed == 3)
+        #expect(account.redelivered == 1)
+        #expect(account.duplicated == 0, "a redelivery is not a duplicate")
+        #expect(account.lost == 1 && account.lostIDs == [2], "confirmed, never consumed")
+        #expect(account.publishToConfirmMicros.totalCount == 3)
+    }
+
+    @Test func duplicatesAndForeignMessages() {
+        let tracker = MessageTracker(runID: "run1")
+        let messages = stamped(tracker, 1)
+        tracker.record(.ack, for: messages[0].1)
+        tracker.recordConsumed(id: messages[0].1.id, sentAtNanos: MessageTracker.wallClockNanos(), redelivered: false,
+                               event: "e")
+        tracker.recordConsumed(id: messages[0].1.id, sentAtNanos: nil, redelivered: false, event: "e")
+        tracker.recordConsumed(id: "otherrun-0-0", sentAtNanos: nil, redelivered: false, event: "e")
+        tracker.recordConsumed(id: nil, sentAtNanos: nil, redelivered: false, event: "e")
+        tracker.recordConsumed(id: "run1-0-99", sentAtNanos: nil, redelivered: false, event: "e")
+        let account = tracker.account(for: "e")
+        #expect(account.duplicated == 1 && account.duplicatedIDs == [0])
+        #expect(account.foreign == 3)
+        #expect(account.lost == 0)
+        #expect(account.publishToConsumeMicros.totalCount == 1)
+    }
+
+    @Test func eventsAreAccountedSeparately() {
+        let tracker = MessageTracker()
+        let a = stamped(tracker, 2, event: "a")
+        let b = stamped(tracker, 1, event: "b")
+        for (_, ticket) in a + b { tracker.record(.ack, for: ticket) }
+        tracker.recordConsumed(id: b[0].1.id, sentAtNanos: nil, redelivered: false, event: "a")
+        let accounts = tracker.accounts()
+        #expect(accounts["a"]?.lost == 2 && accounts["a"]?.foreign == 1, "b's id is foreign to event a")
+        #expect(accounts["b"]?.lost == 1)
+    }
+
+    @Test func idListsAreCappedButCountsExact() {
+        let tracker = MessageTracker()
+        for (_, ticket) in stamped(tracker, 50) { tracker.record(.ack, for: ticket) }
+        let account = tracker.account(for: "e", idLimit: 10)
+        #expect(account.lost == 50 && account.lostIDs.count == 10)
+    }
+}
