@@ -27,7 +27,8 @@ public struct ContractLoader: Sendable {
             text = try String(contentsOf: file, encoding: .utf8)
         } catch {
             throw ContractLoadError(folder: display, diagnostics: [
-                ContractDiagnostic(at: wholeFile, key: nil, "cannot read \(Self.fileName): \(error.localizedDescription)"),
+                Diagnostic(location: wholeFile, key: nil,
+                           message: "cannot read \(Self.fileName): \(error.localizedDescription)"),
             ])
         }
         let document: SourceDocument
@@ -35,7 +36,7 @@ public struct ContractLoader: Sendable {
             document = try SourceDocument(file: Self.fileName, text: text)
         } catch {
             throw ContractLoadError(folder: display, diagnostics: [
-                ContractDiagnostic(at: error.location, key: nil, error.message),
+                Diagnostic(location: error.location, key: nil, message: error.message),
             ])
         }
         let session = LoadSession(folder: folder, displayFolder: display, document: document, compiler: compiler)

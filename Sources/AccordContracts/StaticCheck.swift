@@ -67,7 +67,7 @@ public struct StaticCheck: Sendable {
             let name = "\(operation.method) \(operation.path)"
             let success = operation.responses.compactMap { key, response -> (Int, SchemaID)? in
                 guard case .code(let code) = key, (200...299).contains(code),
-                    let schema = response.schema(for: "application/json")
+                    let schema = response.content.schema(for: "application/json")
                 else { return nil }
                 return (code, schema)
             }.min { $0.0 < $1.0 }
@@ -75,7 +75,7 @@ public struct StaticCheck: Sendable {
                 Self.bodyShape(schema, in: contract.schemas, name: "\(name) \(code) response")
             } ?? SchemaShape(id: name, name: "\(name) (no JSON success response)", origin: .jsonSchema,
                              location: operation.location, fields: [], isOpen: false)
-            let request = operation.requestBody?.schema(for: "application/json").map {
+            let request = operation.requestBody?.content.schema(for: "application/json").map {
                 Self.bodyShape($0, in: contract.schemas, name: "\(name) request body")
             }
             return (service, response, request)

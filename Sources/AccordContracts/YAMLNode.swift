@@ -66,18 +66,18 @@ struct YAMLNode {
 
 /// The diagnostics of one load, in the order they were found.
 final class DiagnosticLog {
-    private(set) var diagnostics: [ContractDiagnostic] = []
+    private(set) var diagnostics: [Diagnostic] = []
 
     func error(_ node: YAMLNode, _ message: String) {
-        diagnostics.append(ContractDiagnostic(at: node.location, key: node.keyPath, message))
+        diagnostics.append(Diagnostic(location: node.location, key: node.keyPath, message: message))
     }
 
     func error(at location: SourceLocation, key: String? = nil, _ message: String) {
-        diagnostics.append(ContractDiagnostic(at: location, key: key, message))
+        diagnostics.append(Diagnostic(location: location, key: key, message: message))
     }
 
     /// File by file, top to bottom, so the report reads like the files.
-    var sorted: [ContractDiagnostic] {
+    var sorted: [Diagnostic] {
         diagnostics.enumerated().sorted { a, b in
             let x = a.element.location, y = b.element.location
             return (x.file, x.line ?? 0, x.column ?? 0, a.offset) < (y.file, y.line ?? 0, y.column ?? 0, b.offset)
@@ -183,25 +183,18 @@ struct YAMLReader {
         return failed ? nil : result
     }
 
-    /// `250ms`, `1.5s`, `2m`, `500us`; `0` alone means none.
+    /// `250ms`, `1.5s`, `2m`, `500us` (`DocumentReader`'s forms); `0` alone means none.
     func duration(_ node: YAMLNode) -> Duration? {
-        let text: String
         switch node.value {
-        case .string(let string): text = string
-        case .number(let number) where number.doubleValue == 0: return .zero
+        case .string(let text):
+            if let duration = DocumentReader.parseDuration(text) { return duration }
+            log.error(node, "\"\(text)\" is not a duration (a number with ms, s, m, h or us)")
+            return nil
+        case .number(let number) where number.doubleValue == 0:
+            return .zero
         default:
             log.error(node, "expected a duration such as 250ms or 2s, found \(node.kindName)")
             return nil
         }
-        let units: [(suffix: String, seconds: Double)] = [("ms", 1e-3), ("us", 1e-6), ("s", 1), ("m", 60)]
-        for unit in units where text.hasSuffix(unit.suffix) {
-            if let amount = Double(text.dropLast(unit.suffix.count)), amount >= 0, amount.isFinite,
-                amount * unit.seconds <= 86_400
-            {
-                return .nanoseconds(Int64((amount * unit.seconds * 1e9).rounded()))
-            }
-        }
-        log.error(node, "\"\(text)\" is not a duration (a number with ms, s, m or us, at most a day)")
-        return nil
     }
 }
