@@ -42,10 +42,10 @@ extension LoadSession {
                 if !service.broken.contains(.grpc) { log.error(rpcNode, "this service has no grpc: interface") }
                 return nil
             }
+            let expected = expectation?["status"].flatMap(rpcStatus)
             guard let methodName = read.string(rpcNode), let method = method(methodName, of: grpc.service, at: rpcNode)
             else { return nil }
-            guard checkRequest(entry["request"], method: method) else { return nil }
-            guard let statusNode = expectation?["status"], let expected = rpcStatus(statusNode) else { return nil }
+            guard checkRequest(entry["request"], method: method), let expected else { return nil }
             call = .rpc(method, request: entry["request"]?.value ?? .object([:]))
             status = .rpc(expected)
         case (nil, let routeNode?):
@@ -54,12 +54,12 @@ extension LoadSession {
                 if !service.broken.contains(.http) { log.error(routeNode, "this service has no rest: interface") }
                 return nil
             }
+            let statusNode = expectation?["status"]
+            let code = statusNode.flatMap { read.integer($0, in: 100...599) }
             guard let route = read.string(routeNode), let operation = operation(route, in: rest, at: routeNode),
-                let params = routeParams(entry["params"], operation: operation, example: node)
+                let params = routeParams(entry["params"], operation: operation, example: node),
+                let statusNode, let code
             else { return nil }
-            guard let statusNode = expectation?["status"], let code = read.integer(statusNode, in: 100...599) else {
-                return nil
-            }
             guard operation.response(for: code) != nil else {
                 let declared = operation.responses.keys.map(\.description).sorted().joined(separator: ", ")
                 log.error(statusNode, "\(operation.method) \(operation.path) declares no response \(code) "

@@ -216,7 +216,9 @@ final class LoadSession {
         do {
             return (relative, try OpenAPIContract.load(file: url, folder: folder))
         } catch {
-            log.error(at: error.location, "OpenAPI: \(error.message)")
+            // OpenAPIKit explains over several lines; one diagnostic is one line.
+            let message = error.message.split(whereSeparator: \.isNewline).joined(separator: " ")
+            log.error(at: error.location, "OpenAPI: \(message)")
             return nil
         }
     }
@@ -235,7 +237,7 @@ final class LoadSession {
     func message(_ name: String, in schema: ProtoSchema, at node: YAMLNode, what: String) -> MessageDescriptor? {
         if let found = schema.message(named: name) { return found }
         let names = schema.messages.filter { !$0.isMapEntry }.map(\.fullName)
-        log.error(node, "\(what) declares no message \"\(name)\"\(Self.hint(name, fullNames: names))")
+        log.error(node, "no message \"\(name)\" in \(what)\(Self.hint(name, fullNames: names))")
         return nil
     }
 
