@@ -4,9 +4,9 @@ import AccordOpenAPI
 import AccordProto
 
 /// One example a service must answer as stated: a call and its expected status (and, optionally,
-/// fields of the response). String values may hold placeholders the runner fills in: `${seq}` (a
-/// per-run counter), `${uuid}`, and `${<example>.<dotted.path>}` (a field of an earlier example's
-/// response, by that example's `name`).
+/// fields of the response). String values may hold placeholders the runner fills in: the payload
+/// generators of load profiles (`${seq}`, `${uuid}`, `${random_int(a,b)}`, `${pick(a,b)}`), and
+/// `${<example>.<dotted.path>}`, a field of an earlier example's response, by that example's `name`.
 public struct ContractExample: Sendable {
     public enum Call: Sendable {
         case rpc(MethodDescriptor, request: JSONValue)

@@ -9,7 +9,9 @@ public enum JUnitWriter {
         var suites = ""
         var total = 0, failures = 0
         for outcome in outcomes {
-            var cases: [(name: String, findings: [Finding])] = outcome.interactions.map { ($0, outcome.findings(of: $0)) }
+            var cases: [(name: String, findings: [Finding])] = outcome.interactions.map {
+                ($0, outcome.findings(of: $0))
+            }
             cases += outcome.edges.map { ($0.name, outcome.findings(of: $0.interaction, consumer: $0.consumer)) }
             // Findings of an interaction the system does not list (a dynamic check's) still show.
             for finding in outcome.findings where !outcome.interactions.contains(finding.interaction)
@@ -38,7 +40,8 @@ public enum JUnitWriter {
             suites += "  </testsuite>\n"
         }
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            + "<testsuites name=\"accord check\" tests=\"\(total)\" failures=\"\(failures)\" errors=\"0\" time=\"\(time)\">\n"
+            + "<testsuites name=\"accord check\" tests=\"\(total)\" failures=\"\(failures)\" errors=\"0\" "
+            + "time=\"\(time)\">\n"
             + suites + "</testsuites>\n"
     }
 

@@ -18,8 +18,9 @@ extension LoadSession {
         guard let edge = read.mapping(node, allowed: Self.edgeKeys) else { return nil }
         let kinds = ["rpc", "rest", "event"].compactMap { key in edge[key].map { (key, $0) } }
         guard kinds.count == 1, let (kind, targetNode) = kinds.first else {
+            let given = kinds.map(\.0).joined(separator: " and ")
             log.error(node, kinds.isEmpty ? "missing key \"rpc\", \"rest\" or \"event\" (what is consumed)"
-                      : "give one of rpc:, rest: or event: per entry, not \(kinds.map(\.0).joined(separator: " and "))")
+                      : "give one of rpc:, rest: or event: per entry, not \(given)")
             return nil
         }
         guard let text = read.string(targetNode) else { return nil }
@@ -33,7 +34,11 @@ extension LoadSession {
         let sends = edge["sends"].flatMap { inlineShape($0, name: "sends") }
         var queue: String?
         if let queueNode = edge["queue"] {
-            if kind == "event" { queue = read.string(queueNode) } else { log.error(queueNode, "queue applies to events") }
+            if kind == "event" {
+                queue = read.string(queueNode)
+            } else {
+                log.error(queueNode, "queue applies to events")
+            }
         }
         if kind == "event", let sendsNode = edge["sends"] {
             log.error(sendsNode, "sends applies to RPC and REST requests; an event consumer only reads")
@@ -47,7 +52,8 @@ extension LoadSession {
 
     /// `orders.CreateOrder`
     private func rpcTarget(_ text: String, at node: YAMLNode) -> EdgeTarget? {
-        guard let dot = text.firstIndex(of: "."), dot != text.startIndex, text.index(after: dot) != text.endIndex else {
+        guard let dot = text.firstIndex(of: "."), dot != text.startIndex, text.index(after: dot) != text.endIndex
+        else {
             log.error(node, "\"\(text)\" is not <service>.<Method>")
             return nil
         }
@@ -112,7 +118,9 @@ extension LoadSession {
             log.error(protoNode, "this interaction carries JSON: give the consumer's copy as schema:")
         }
         if isProtobuf, let protoNode {
-            guard let (files, _, schema) = compileProtos(protoNode, importPaths: edge["import_paths"]) else { return nil }
+            guard let (files, _, schema) = compileProtos(protoNode, importPaths: edge["import_paths"]) else {
+                return nil
+            }
             let (request, response): (MessageDescriptor?, MessageDescriptor)
             switch target {
             case .rpc(_, let method):

@@ -16,7 +16,9 @@ extension LoadSession {
             payload = protobufPayload(name, messageNode: messageNode, mapping: mapping)
         case (nil, let schemaNode?):
             for key in ["protos", "import_paths"] {
-                if let extra = mapping[key] { log.error(extra, "\(key) applies to protobuf events (message:), not to schema:") }
+                if let extra = mapping[key] {
+                    log.error(extra, "\(key) applies to protobuf events (message:), not to schema:")
+                }
             }
             payload = jsonSchema(schemaNode).map { .json($0.1) }
         case (_?, _?):

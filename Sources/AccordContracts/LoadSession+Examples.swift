@@ -30,13 +30,17 @@ extension LoadSession {
         guard let entry = read.mapping(node, allowed: Self.exampleKeys, required: ["expect"]) else { return nil }
         let name = entry["name"].flatMap(read.string) ?? "\(service.name) example \(earlier.count + 1)"
         checkReferences(node, earlier: earlier)
-        let expectation = entry["expect"].flatMap { read.mapping($0, allowed: ["status", "body"], required: ["status"]) }
+        let expectation = entry["expect"].flatMap {
+            read.mapping($0, allowed: ["status", "body"], required: ["status"])
+        }
         let call: ContractExample.Call
         let status: ContractExample.Status
         switch (entry["rpc"], entry["route"]) {
         case (let rpcNode?, nil):
             for key in ["params", "body"] {
-                if let extra = entry[key] { log.error(extra, "\(key) applies to route: examples (an RPC has request:)") }
+                if let extra = entry[key] {
+                    log.error(extra, "\(key) applies to route: examples (an RPC has request:)")
+                }
             }
             guard let grpc = service.grpc else {
                 if !service.broken.contains(.grpc) { log.error(rpcNode, "this service has no grpc: interface") }
@@ -49,7 +53,9 @@ extension LoadSession {
             call = .rpc(method, request: entry["request"]?.value ?? .object([:]))
             status = .rpc(expected)
         case (nil, let routeNode?):
-            if let extra = entry["request"] { log.error(extra, "request applies to rpc: examples (a route has params: and body:)") }
+            if let extra = entry["request"] {
+                log.error(extra, "request applies to rpc: examples (a route has params: and body:)")
+            }
             guard let rest = service.rest else {
                 if !service.broken.contains(.http) { log.error(routeNode, "this service has no rest: interface") }
                 return nil
@@ -130,12 +136,12 @@ extension LoadSession {
     private func routeParams(_ node: YAMLNode?, operation: OpenAPIOperation, example: YAMLNode) -> [String: String]? {
         var params: [String: String] = [:]
         var valid = true
+        let names = operation.parameters.filter { $0.place == .path || $0.place == .query }.map(\.name)
         for (name, value) in mappingMembers(node) {
-            guard operation.parameters.contains(where: { $0.name == name && ($0.place == .path || $0.place == .query) })
-            else {
-                let names = operation.parameters.filter { $0.place == .path || $0.place == .query }.map(\.name)
+            guard names.contains(name) else {
                 let hint = NearMiss.closest(to: name, among: names).map { " (did you mean \"\($0)\"?)" } ?? ""
-                log.error(value, "\(operation.method) \(operation.path) has no path or query parameter \"\(name)\"\(hint)")
+                log.error(value, "\(operation.method) \(operation.path) has no path or query parameter "
+                          + "\"\(name)\"\(hint)")
                 valid = false
                 continue
             }
@@ -148,19 +154,19 @@ extension LoadSession {
                 valid = false
             }
         }
-        for parameter in operation.parameters where parameter.place == .path && params[parameter.name] == nil && valid {
-            log.error(node ?? example, "missing path parameter \"\(parameter.name)\"")
+        if valid, let absent = operation.parameters.first(where: { $0.place == .path && params[$0.name] == nil }) {
+            log.error(node ?? example, "missing path parameter \"\(absent.name)\"")
             valid = false
         }
         return valid ? params : nil
     }
 
-    /// `${name.path}` must name an earlier example of the same service.
+    /// `${name.path}` must name an earlier example of the same service; generators are left to the runner.
     private func checkReferences(_ node: YAMLNode, earlier: [String]) {
         func visit(_ node: YAMLNode) {
             switch node.value {
             case .string(let text):
-                for name in Placeholders.names(in: text) where name != "seq" && name != "uuid" {
+                for name in Placeholders.names(in: text) where !Placeholders.isGenerator(name) {
                     let example = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name
                     guard !earlier.contains(example) else { continue }
                     let hint = NearMiss.closest(to: example, among: earlier).map { " (did you mean \"\($0)\"?)" } ?? ""

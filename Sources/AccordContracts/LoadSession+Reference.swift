@@ -27,9 +27,8 @@ extension LoadSession {
             if let rest = service.rest {
                 for (route, entry) in mappingMembers(routesNode) {
                     guard let operation = operation(route, in: rest, at: entry) else { continue }
-                    if let behaviour = routeBehaviour(entry, operation: operation, service: service, consumes: consumes) {
-                        routes.append(behaviour)
-                    }
+                    let behaviour = routeBehaviour(entry, operation: operation, service: service, consumes: consumes)
+                    if let behaviour { routes.append(behaviour) }
                 }
             } else if !service.broken.contains(.http) {
                 log.error(routesNode, "this service has no rest: interface")
@@ -100,7 +99,8 @@ extension LoadSession {
                     if case .rpc = edge.target { edge.interaction } else { nil }
                 }
                 let hint = NearMiss.closest(to: text, among: rpcs).map { " (did you mean \"\($0)\"?)" } ?? ""
-                log.error(forwardNode, "forwards to \(text), which this service's consumes: does not list as rpc:\(hint)")
+                log.error(forwardNode,
+                          "forwards to \(text), which this service's consumes: does not list as rpc:\(hint)")
                 return nil
             }
             handling = .forward(service: target, method: method)
@@ -173,7 +173,7 @@ extension LoadSession {
         guard let record else { return output }
         guard let field = field(record, in: output, at: node) else { return nil }
         guard let type = field.messageType, !field.isMap else {
-            log.error(node, "\(output.fullName).\(record) is \(field.type.rawValue), not a message that can hold a record")
+            log.error(node, "\(output.fullName).\(record) is \(field.type.rawValue), not a message holding a record")
             return nil
         }
         return type

@@ -10,7 +10,9 @@ extension LoadSession {
             mode = read.choice(runNode, ["reference", "command", "address"]) ?? "reference"
         }
         for key in ["command", "env", "ready"] where mode != "command" {
-            if let node = mapping[key] { log.error(node, "\(key) applies to run: command (this service has run: \(mode))") }
+            if let node = mapping[key] {
+                log.error(node, "\(key) applies to run: command (this service has run: \(mode))")
+            }
         }
         if mode != "address", let node = mapping["address"] {
             log.error(node, "address applies to run: address (this service has run: \(mode))")
@@ -133,7 +135,8 @@ extension LoadSession {
             case "grpc_port", "http_port":
                 let interface: ServiceInterface = name == "grpc_port" ? .grpc : .http
                 if !has(interface, service) {
-                    log.error(node, "${\(name)}: this service has no \(interface == .grpc ? "grpc:" : "rest:") interface")
+                    let declaration = interface == .grpc ? "grpc:" : "rest:"
+                    log.error(node, "${\(name)}: this service has no \(declaration) interface")
                     valid = false
                 }
             case "amqp_url":
@@ -214,5 +217,11 @@ enum Placeholders {
             rest = rest[rest.index(after: close)...]
         }
         return names
+    }
+
+    /// The generators of payload templates (as in load profiles): `seq`, `uuid`, `random_int(a,b)`,
+    /// `pick(a,b,...)`.
+    static func isGenerator(_ name: String) -> Bool {
+        name == "seq" || name == "uuid" || name.hasPrefix("random_int(") || name.hasPrefix("pick(")
     }
 }

@@ -28,7 +28,8 @@ extension LoadSession {
     private func loadGRPC(_ node: YAMLNode) -> GRPCInterface? {
         guard let grpc = read.mapping(node, allowed: ["protos", "import_paths", "service", "required"],
                                       required: ["protos"]),
-            let protos = grpc["protos"], let (files, roots, schema) = compileProtos(protos, importPaths: grpc["import_paths"])
+            let protos = grpc["protos"],
+            let (files, roots, schema) = compileProtos(protos, importPaths: grpc["import_paths"])
         else { return nil }
         let declaredHere = schema.services.filter { files.contains(locate($0.location)?.file ?? $0.file) }
         let service: ServiceDescriptor
@@ -91,7 +92,8 @@ extension LoadSession {
             if case .reference = run {
                 reference = referenceBehaviour(referenceNode, service: service, consumes: consumes)
             } else {
-                log.error(referenceNode, "reference: describes a run: reference service, but this one has run: \(run.name)")
+                log.error(referenceNode,
+                          "reference: describes a run: reference service, but this one has run: \(run.name)")
             }
         } else if case .reference = run {
             reference = ReferenceBehaviour(store: service.name, idField: "id", rpcs: [], routes: [], consumers: [],

@@ -59,7 +59,11 @@ final class LoadSession {
             declared.append(declareService(serviceName, node: node, mapping: mapping))
         }
         for (eventName, node) in mappingMembers(top["events"]) {
-            if let event = loadEvent(eventName, node: node) { events.append(event) } else { brokenEvents.insert(eventName) }
+            if let event = loadEvent(eventName, node: node) {
+                events.append(event)
+            } else {
+                brokenEvents.insert(eventName)
+            }
         }
         let services = declared.map(loadService)
         guard let name else { return nil }
@@ -117,7 +121,8 @@ final class LoadSession {
         guard let text = read.string(node) else { return nil }
         guard let (relative, url) = inside(text, node: node) else { return nil }
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue
+        else {
             log.error(node, "no such file: \(relative)")
             return nil
         }
@@ -161,7 +166,9 @@ final class LoadSession {
 
     /// Compiles the .proto files `protos` names (a path or a list) with `importPaths` (the system
     /// folder unless given). protoc's diagnostics become the load's, at their own file and line.
-    func compileProtos(_ protos: YAMLNode, importPaths: YAMLNode?) -> (files: [String], roots: [String], ProtoSchema)? {
+    func compileProtos(_ protos: YAMLNode, importPaths: YAMLNode?)
+        -> (files: [String], roots: [String], ProtoSchema)?
+    {
         guard let entries = read.strings(protos, single: true) else { return nil }
         let files = entries.compactMap { file($0.node) }
         var roots = [folder]
@@ -258,8 +265,8 @@ final class LoadSession {
         for segment in path.split(separator: ".", omittingEmptySubsequences: false).map(String.init) {
             if let previous = found {
                 guard let next = previous.messageType, !previous.isMap else {
-                    log.error(node, "\(previous.name) in \(current.fullName) is \(previous.type.rawValue), not a message: "
-                              + "\"\(path)\" cannot go inside it")
+                    log.error(node, "\(previous.name) in \(current.fullName) is \(previous.type.rawValue), "
+                              + "not a message: \"\(path)\" cannot go inside it")
                     return nil
                 }
                 current = next

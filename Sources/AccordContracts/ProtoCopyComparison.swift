@@ -45,15 +45,16 @@ struct ProtoCopyComparison {
                     producerAt: moved.location, consumerAt: field.location))
             } else if let reserved = producer.isReserved(wire.number) {
                 findings.append(reservedFinding(
-                    number: wire.number, path: fieldPath, producerSays: "\(producer.name) reserves field \(wire.number) "
-                        + "(a removed field)", consumerExpects: "its copy still has \(wire.declaration) \(field.name) = "
-                        + "\(wire.number)", suggestion: "delete \(field.name) from the copy and reserve \(wire.number) "
-                        + "there too: the producer no longer sends it and may not reuse it",
+                    path: fieldPath, producerSays: "\(producer.name) reserves field \(wire.number) (a removed field)",
+                    consumerExpects: "its copy still has \(wire.declaration) \(field.name) = \(wire.number)",
+                    suggestion: "delete \(field.name) from the copy and reserve \(wire.number) there too: the "
+                        + "producer no longer sends it and may not reuse it",
                     producerAt: reserved.location, consumerAt: field.location))
             } else if let reserved = producer.reservedNames.first(where: { $0.name == field.name }) {
                 findings.append(reservedFinding(
-                    number: wire.number, path: fieldPath, producerSays: "\(producer.name) reserves the name \(field.name) "
-                        + "(a removed field)", consumerExpects: "its copy has \(field.name) = \(wire.number)",
+                    path: fieldPath,
+                    producerSays: "\(producer.name) reserves the name \(field.name) (a removed field)",
+                    consumerExpects: "its copy has \(field.name) = \(wire.number)",
                     suggestion: "delete \(field.name) from the copy: the producer removed it",
                     producerAt: reserved.location, consumerAt: field.location))
             } else if direction == .toConsumer {
@@ -64,7 +65,7 @@ struct ProtoCopyComparison {
                     producerSays: "\(producer.name) has no field \(wire.number) or \(field.name)"
                         + (near.map { "; it sends \($0.name) = \($0.wire?.number ?? 0)" } ?? ""),
                     consumerExpects: "its copy reads \(wire.declaration) \(field.name) = \(wire.number)",
-                    suggestion: near.map { "the copy's \(field.name) looks like the producer's \($0.name): sync the copy" }
+                    suggestion: near.map { "the copy's \(field.name) looks like the producer's \($0.name): sync it" }
                         ?? "remove \(field.name) from the copy, or add it to the producer's .proto",
                     producerAt: near?.location ?? producer.location, consumerAt: field.location))
             }
@@ -74,7 +75,7 @@ struct ProtoCopyComparison {
                 let reserved = copy.isReserved(wire.number)
             else { continue }
             findings.append(reservedFinding(
-                number: wire.number, path: path.isEmpty ? field.name : path + "." + field.name,
+                path: path.isEmpty ? field.name : path + "." + field.name,
                 producerSays: "\(producer.name) uses field \(wire.number) for \(wire.declaration) \(field.name)",
                 consumerExpects: "its copy reserves \(wire.number) (a removed field)",
                 suggestion: "a removed field's number came back with a new meaning: give \(field.name) a new number "
@@ -83,7 +84,7 @@ struct ProtoCopyComparison {
         }
     }
 
-    private func reservedFinding(number: Int32, path: String, producerSays: String, consumerExpects: String,
+    private func reservedFinding(path: String, producerSays: String, consumerExpects: String,
                                  suggestion: String, producerAt: SourceLocation?, consumerAt: SourceLocation?)
         -> Finding
     {
@@ -133,10 +134,13 @@ struct ProtoCopyComparison {
                 !known.values.contains { $0.number == value.number && $0.name == value.name }
             }
             guard let first = unknown.first else { return }
-            let names = unknown.map { "\($0.name) = \($0.number ?? 0)" }.joined(separator: ", ")
+            func listed(_ values: [EnumShape.Value]) -> String {
+                values.map { "\($0.name) = \($0.number ?? 0)" }.joined(separator: ", ")
+            }
+            let names = listed(unknown)
             findings.append(context.finding(
                 .unknownEnumValue, path: fieldPath, producerSays: "\(fieldPath) (\(values.name)) can be \(names)",
-                consumerExpects: "its copy knows \(known.values.map { "\($0.name) = \($0.number ?? 0)" }.joined(separator: ", "))",
+                consumerExpects: "its copy knows \(listed(known.values))",
                 suggestion: "add \(unknown.map(\.name).joined(separator: ", ")) to the copy's \(known.name)",
                 producerAt: first.location ?? theirs.location, consumerAt: ours.location))
         default:

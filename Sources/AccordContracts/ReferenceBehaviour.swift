@@ -65,7 +65,8 @@ public struct StoreHandling: Sendable {
 /// takes the record field of the same name unless `fields` maps it: `{ order_id: id }`).
 public struct PublishSpec: Sendable {
     public let event: String
-    /// Event field -> record field (dotted path).
+    /// Event field -> a dotted path into the record, or into the request when it starts with
+    /// `request.` (`{ order_id: id, reason: request.reason }`).
     public let fields: [String: String]
     public let location: SourceLocation
 

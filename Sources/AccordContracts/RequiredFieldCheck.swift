@@ -31,9 +31,10 @@ struct RequiredFieldCheck {
                 producerSays: "\(required.name) requires \(field.displayName)",
                 consumerExpects: sent.fields.isEmpty ? "sends none of its fields"
                     : "sends \(names)\(path.isEmpty ? "" : " in \(path)")",
-                suggestion: near.map { "send \(field.name): the consumer sends \($0), which the producer does not know" }
+                suggestion: near.map { "send \(field.name): the consumer sends \($0), which is not a field" }
                     ?? "send \(fieldPath), or the producer rejects the request",
-                producerAt: field.location, consumerAt: sent.fields.first { $0.name == near }?.location ?? sent.location))
+                producerAt: field.location,
+                consumerAt: sent.fields.first { $0.name == near }?.location ?? sent.location))
         }
         return findings
     }

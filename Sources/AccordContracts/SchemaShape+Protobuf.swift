@@ -65,7 +65,9 @@ private struct ProtoShapeBuilder {
     }
 
     /// Well-known types as their JSON forms; other messages as nested shapes.
-    private func messageType(_ type: MessageDescriptor, path: String, stack: [String]) -> (type: ShapeType, list: Bool) {
+    private func messageType(_ type: MessageDescriptor, path: String, stack: [String])
+        -> (type: ShapeType, list: Bool)
+    {
         switch type.fullName {
         case "google.protobuf.Timestamp": return (.timestamp, false)
         case "google.protobuf.Duration": return (.duration, false)

@@ -48,7 +48,8 @@ struct ShapeComparison {
         if let near {
             says += "; it sends \(near.displayName)"
             let parent = path.split(separator: ".").dropLast().joined(separator: ".")
-            suggestion = "read \(parent.isEmpty ? "" : parent + ".")\(near.displayName) (a near miss: the names differ "
+            let prefix = parent.isEmpty ? "" : parent + "."
+            suggestion = "read \(prefix)\(near.displayName) (a near miss: the names differ "
                 + (NearMiss.fold(near.name) == NearMiss.fold(wanted.name) ? "only in case or underscores)"
                    : "by a typo)")
         } else {

@@ -56,7 +56,9 @@ public struct StaticCheck: Sendable {
 
     /// The producer's name and schemas for an edge's target: the response (or event body) a
     /// consumer reads, and the request it sends.
-    private func producerSchemas(_ target: EdgeTarget) -> (name: String, response: SchemaShape, request: SchemaShape?)? {
+    private func producerSchemas(_ target: EdgeTarget)
+        -> (name: String, response: SchemaShape, request: SchemaShape?)?
+    {
         switch target {
         case .rpc(let service, let method):
             let required = system.service(named: service)?.grpc?.required[method.name]?.map(\.name) ?? []

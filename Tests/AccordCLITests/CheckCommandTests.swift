@@ -14,7 +14,9 @@ import Testing
         "proto_copy_conflict", "proto_copy_renumbered", "proto_copy_reserved_reused",
     ]
 
-    static func contracts(_ name: String) -> String { Repository.root.appendingPathComponent("contracts/\(name)").path }
+    static func contracts(_ name: String) -> String {
+        Repository.root.appendingPathComponent("contracts/\(name)").path
+    }
 
     static func check(_ arguments: [String]) async throws -> ChildProcess.Result {
         try await ChildProcess([Repository.accordBinary, "check"] + arguments).wait(timeout: 60)
@@ -109,7 +111,8 @@ import Testing
     @Test(arguments: malformed)
     func malformedContractsExitWithTwoAndNameFileAndLine(_ name: String) async throws {
         guard try ExternalTool.available("protoc") else { return }
-        let folder = Repository.root.appendingPathComponent("Tests/AccordContractsTests/Fixtures/malformed/\(name)").path
+        let folder = Repository.root
+            .appendingPathComponent("Tests/AccordContractsTests/Fixtures/malformed/\(name)").path
         let result = try await Self.check([folder, "--reports", NSTemporaryDirectory()])
         #expect(result.status == 2, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.isEmpty)

@@ -34,7 +34,8 @@ import Testing
              message: "no message \"m.v1.ItemAdded\" in the publishers' .proto files"),
         Case(folder: "path-escape", file: "system.yaml", line: 4, key: "services.items.grpc.protos[0]",
              message: "leaves the system folder"),
-        Case(folder: "bad-proto", file: "items.proto", line: 10, key: nil, message: "protoc: \"strin\" is not defined."),
+        Case(folder: "bad-proto", file: "items.proto", line: 10, key: nil,
+             message: "protoc: \"strin\" is not defined."),
         Case(folder: "bad-openapi", file: "openapi.yaml", line: 7, key: nil, message: "OpenAPI: "),
         Case(folder: "bad-json-schema", file: "item.json", line: 4, key: nil,
              message: "JSON Schema: type: \"strng\" is not one of"),
@@ -64,8 +65,8 @@ import Testing
         let error = try ContractFixtures.loadError("malformed/many-errors")
         #expect(error.diagnostics.map(\.location.line) == [5, 8, 9, 12])
         #expect(error.diagnostics.map(\.key) == [
-            "services.items.run", "services.items.examples[0].request.skuu", "services.items.examples[0].expect.status",
-            "services.web.consumes[0].event",
+            "services.items.run", "services.items.examples[0].request.skuu",
+            "services.items.examples[0].expect.status", "services.web.consumes[0].event",
         ])
         #expect(error.diagnostics[1].message.contains("unknown field \"skuu\" in m.v1.GetItemRequest"))
         #expect(error.diagnostics[2].message.contains("did you mean \"NOT_FOUND\"?"))

@@ -27,7 +27,8 @@ enum ContractFixtures {
 
     /// The 1-based line of the first line of `file` containing `text`.
     static func line(of text: String, in file: URL) throws -> Int {
-        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let content = try String(contentsOf: file, encoding: .utf8)
+        let lines = content.split(separator: "\n", omittingEmptySubsequences: false)
         return try #require(lines.firstIndex { $0.contains(text) }, "\(text) not in \(file.path)") + 1
     }
 

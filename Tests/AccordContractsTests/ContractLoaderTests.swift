@@ -85,9 +85,13 @@ import Testing
         #expect(get.handling.key == "order_id" && get.missing == .notFound && get.invalid == .invalidArgument)
 
         let gateway = try #require(shop.service(named: "gateway")?.reference)
-        #expect(gateway.routes.map(\.route) == ["POST /orders", "GET /orders/{order_id}", "POST /orders/{order_id}/cancel"])
+        #expect(gateway.routes.map(\.route)
+            == ["POST /orders", "GET /orders/{order_id}", "POST /orders/{order_id}/cancel"])
         #expect(gateway.routes.map(\.status) == [201, 200, 200])
-        guard case .forward("orders", let method) = gateway.routes[1].handling else { Issue.record("no forward"); return }
+        guard case .forward("orders", let method) = gateway.routes[1].handling else {
+            Issue.record("no forward")
+            return
+        }
         #expect(method.name == "GetOrder")
         #expect(shop.service(named: "notifier")?.reference?.consumer(of: "order.created")?.delay == .milliseconds(5))
 
@@ -100,7 +104,10 @@ import Testing
         guard case .rpc(_, let request) = examples[1].call else { Issue.record("expected an rpc"); return }
         #expect(request == ["order_id": "${create.order.id}"])
         let routes = try #require(shop.service(named: "gateway")?.examples)
-        guard case .route(let operation, let params, nil) = routes[2].call else { Issue.record("expected a route"); return }
+        guard case .route(let operation, let params, nil) = routes[2].call else {
+            Issue.record("expected a route")
+            return
+        }
         #expect(operation.path == "/orders/{order_id}" && params == ["order_id": "no-such-order"])
         #expect(routes[2].expectedStatus == .http(404))
     }
@@ -110,7 +117,8 @@ import Testing
         let system = try ContractFixtures.load("runs")
         guard case .command(let items)? = system.service(named: "items")?.run else { Issue.record("command"); return }
         #expect(items.arguments == ["python3", "items_server.py", "--port=${grpc_port}"])
-        #expect(items.environment.map { "\($0.name)=\($0.value)" } == ["AMQP_URL=${amqp_url}", "WORKERS=4", "VERBOSE=true"])
+        #expect(items.environment.map { "\($0.name)=\($0.value)" }
+            == ["AMQP_URL=${amqp_url}", "WORKERS=4", "VERBOSE=true"])
         #expect(items.ready == Readiness(probe: .port(.grpc), timeout: .seconds(30)))
         #expect(system.service(named: "items")?.replicas == 2)
         guard case .command(let worker)? = system.service(named: "worker")?.run else { Issue.record("worker"); return }

@@ -17,7 +17,8 @@ import Testing
         #expect(item.fields.map(\.name) == ["sku", "display_name", "price_cents", "tags", "state", "replacement"])
         let title = try #require(item.field(named: "title"))
         #expect(title.name == "display_name" && title.jsonName == "title")
-        #expect(item.field(named: "priceCents")?.wire == .init(number: 3, type: .int64, typeName: nil, label: .optional))
+        #expect(item.field(named: "priceCents")?.wire
+            == .init(number: 3, type: .int64, typeName: nil, label: .optional))
         #expect(item.field(named: "tags")?.isRepeated == true)
         guard case .enumeration(let state)? = item.field(named: "state")?.type else { Issue.record("enum"); return }
         #expect(state.values.map(\.name) == ["STATE_UNSPECIFIED", "STATE_ACTIVE", "STATE_RETIRED"])
