@@ -8,7 +8,7 @@ extension SchemaShape {
     public static func jsonSchema(_ schema: SchemaID, in set: SchemaSet, name: String)
         -> (type: ShapeType, isRepeated: Bool)
     {
-        JSONShapeBuilder(set: set).type(schema, name: name, stack: [])
+        JSONShapeBuilder(set: set, budget: ShapeBudget()).type(schema, name: name, stack: [])
     }
 
     /// The object shape of a JSON Schema; an empty open object when the schema is not an object.
@@ -21,9 +21,9 @@ extension SchemaShape {
 }
 
 private struct JSONShapeBuilder {
-    static let maxDepth = 32
-
     let set: SchemaSet
+    /// Recursion proper is cut by `stack`; the budget bounds everything else.
+    let budget: ShapeBudget
 
     /// Follows `$ref`s that stand for their target (nothing else alongside).
     private func resolved(_ id: SchemaID) -> (id: SchemaID, outline: SchemaOutline) {
@@ -88,7 +88,7 @@ private struct JSONShapeBuilder {
         let key = Self.key(outline.location)
         let display = Self.componentName(outline.location) ?? outline.title ?? name
         if stack.contains(id) { return .recursive(id: key, name: display) }
-        if stack.count >= Self.maxDepth { return .any }
+        guard budget.spend() else { return .any }
         let inside = stack + [id]
         // allOf members add their properties; anyOf/oneOf members may, so theirs are never required.
         var properties: [(name: String, schema: SchemaID, required: Bool)] = []

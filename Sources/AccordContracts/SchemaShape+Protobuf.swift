@@ -6,16 +6,14 @@ extension SchemaShape {
     /// becomes `.recursive`). `requiredPaths` adds dotted field paths the contract marks required
     /// (`grpc.required`) to proto2's `required` fields.
     public static func protobuf(_ message: MessageDescriptor, requiredPaths: Set<String> = []) -> SchemaShape {
-        ProtoShapeBuilder(requiredPaths: requiredPaths).shape(message, path: "", stack: [])
+        ProtoShapeBuilder(requiredPaths: requiredPaths, budget: ShapeBudget()).shape(message, path: "", stack: [])
     }
 }
 
 private struct ProtoShapeBuilder {
-    /// Deeper than this, a message field is `.any`: shapes are finite even for schemas that nest
-    /// many distinct types (recursion proper is cut by `stack`).
-    static let maxDepth = 32
-
     let requiredPaths: Set<String>
+    /// Recursion proper is cut by `stack`; the budget bounds everything else.
+    let budget: ShapeBudget
 
     func shape(_ message: MessageDescriptor, path: String, stack: [String]) -> SchemaShape {
         let inside = stack + [message.fullName]
@@ -83,7 +81,7 @@ private struct ProtoShapeBuilder {
             return valueType(value, path: path, stack: stack)
         default:
             if stack.contains(type.fullName) { return (.recursive(id: type.fullName, name: type.fullName), false) }
-            if stack.count >= Self.maxDepth { return (.any, false) }
+            guard budget.spend() else { return (.any, false) }
             return (.object(shape(type, path: path, stack: stack)), false)
         }
     }

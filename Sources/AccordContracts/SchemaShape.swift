@@ -126,6 +126,23 @@ public struct ShapeField: Sendable, Hashable {
     }
 }
 
+/// How many nested objects one shape may expand: a schema whose types each use the next one
+/// several times would otherwise expand exponentially. Beyond it, nested objects are `.any`.
+final class ShapeBudget {
+    private var remaining: Int
+
+    init(objects: Int = 10_000) {
+        remaining = objects
+    }
+
+    /// Takes one object from the budget; false once it is spent.
+    func spend() -> Bool {
+        guard remaining > 0 else { return false }
+        remaining -= 1
+        return true
+    }
+}
+
 /// The type of a field's value (of each element, for repeated fields).
 public indirect enum ShapeType: Sendable, Hashable, CustomStringConvertible {
     public enum IntegerWidth: String, Sendable, Hashable {

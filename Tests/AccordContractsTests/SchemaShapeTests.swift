@@ -80,4 +80,20 @@ import Testing
         #expect(tree.fields.map(\.name) == ["children", "label", "color", "size"])
         #expect(tree.fields.map(\.isRequired) == [false, true, false, false])
     }
+
+    /// Types that each use the next one twice would expand to 2^30 objects: a budget stops that.
+    @Test func exponentialSchemasStayBounded() throws {
+        guard try ContractFixtures.protocAvailable() else { return }
+        let folder = ContractFixtures.url("schemas").path
+        let schema = try ProtoSchema.compile(files: ["wide.proto"], importPaths: [folder])
+        let root = try #require(schema.message(named: "wide.v1.L0"))
+        func objects(_ shape: SchemaShape) -> Int {
+            1 + shape.fields.reduce(0) { count, field in
+                if case .object(let inner) = field.type { count + objects(inner) } else { count }
+            }
+        }
+        let shape = SchemaShape.protobuf(root)
+        #expect(objects(shape) <= 10_001)
+        #expect(shape.fields.map(\.name) == ["left", "right"])
+    }
 }
