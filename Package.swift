@@ -46,6 +46,9 @@ let package = Package(
             dependencies: ["AccordJSON", .product(name: "Yams", package: "Yams")]
         ),
 
+        // Child processes Accord owns: signal-safe spawning, readiness, signals, exits, timelines.
+        .target(name: "AccordProcess"),
+
         // Run-time protobuf: descriptors from protoc, dynamic binary and JSON codec.
         .target(
             name: "AccordProto",
@@ -74,7 +77,7 @@ let package = Package(
         ),
 
         // Run results: the summary.json model and its renderings (HTML, JUnit).
-        .target(name: "AccordReport"),
+        .target(name: "AccordReport", dependencies: ["AccordJSON"]),
 
         // Load generation and measurement: schedules, HDR histograms, thresholds, interval logs.
         .target(
@@ -111,6 +114,7 @@ let package = Package(
         .target(
             name: "AccordAMQP",
             dependencies: [
+                "AccordProcess",
                 "CRabbitMQ", "CAMQPShim",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -140,7 +144,7 @@ let package = Package(
         .executableTarget(
             name: "accord",
             dependencies: [
-                "AccordContracts", "AccordReport", "AccordProto", "AccordGRPC", "AccordServices", "AccordLoad",
+                "AccordContracts", "AccordProto", "AccordGRPC", "AccordServices", "AccordLoad", "AccordReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -155,6 +159,7 @@ let package = Package(
             path: "Tests/AccordTestSupport"
         ),
         .testTarget(name: "AccordJSONTests", dependencies: ["AccordJSON"]),
+        .testTarget(name: "AccordProcessTests", dependencies: ["AccordProcess", "AccordTestSupport"]),
         .testTarget(name: "AccordDocumentsTests", dependencies: ["AccordDocuments", "AccordJSON"]),
         .testTarget(
             name: "AccordCLITests",
@@ -164,6 +169,15 @@ let package = Package(
         .testTarget(
             name: "AccordLoadTests",
             dependencies: ["AccordLoad", "AccordTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AccordReportTests",
+            dependencies: [
+                "AccordReport", "AccordJSON", "AccordLoad", "AccordGRPC", "AccordTestSupport", "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

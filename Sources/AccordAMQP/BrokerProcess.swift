@@ -1,3 +1,4 @@
+import AccordProcess
 import Foundation
 import Synchronization
 
@@ -79,30 +80,6 @@ final class BrokerProcess: Sendable {
     }
 }
 
-/// Starts processes with no blocked signals.
-///
-/// A child inherits the signal mask of the thread that spawns it, and Foundation's `Process` does not
-/// reset it. Swift's cooperative pool runs on libdispatch threads, which block nearly every signal: an
-/// Erlang VM started from one never sees SIGTERM (it stays pending) and so cannot be stopped gently.
-enum SignalSafeSpawn {
-    static func run(_ process: Process) async throws {
-        try await withCheckedThrowingContinuation { (started: CheckedContinuation<Void, any Error>) in
-            let thread = Thread {
-                var none = sigset_t()
-                sigemptyset(&none)
-                pthread_sigmask(SIG_SETMASK, &none, nil)
-                do {
-                    try process.run()
-                    started.resume()
-                } catch {
-                    started.resume(throwing: error)
-                }
-            }
-            thread.start()
-        }
-    }
-}
-
 /// Runs a short helper command (rabbitmqctl) to completion without blocking a thread.
 enum HostProcess {
     struct Result {
@@ -140,29 +117,5 @@ enum HostProcess {
         }
         let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
         return Result(status: process.terminationStatus, output: output)
-    }
-}
-
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-enum LocalPort {
-    static func free() throws(AMQPError) -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else {
-            throw AMQPError(.broker, operation: "find a free port", text: String(cString: strerror(errno)))
-        }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                bind(descriptor, address, length) == 0 && getsockname(descriptor, address, &length) == 0
-            }
-        }
-        guard bound else {
-            throw AMQPError(.broker, operation: "find a free port", text: String(cString: strerror(errno)))
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

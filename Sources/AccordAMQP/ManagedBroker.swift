@@ -1,3 +1,4 @@
+import AccordProcess
 import Foundation
 import Logging
 import ServiceLifecycle

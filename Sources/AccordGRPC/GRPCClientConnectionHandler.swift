@@ -29,7 +29,7 @@ final class ConnectionHealth: Sendable {
 }
 
 /// The client end of one HTTP/2 connection.
-final class GRPCClientConnectionHandler: ChannelInboundHandler {
+final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -56,12 +56,12 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler {
     let health = ConnectionHealth()
     private let configuration: GRPCClient.Configuration
     private let onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?
-    private let logger: Logger
-    private var session: NGHTTP2Session?
-    private var context: ChannelHandlerContext?
+    let logger: Logger
+    var session: NGHTTP2Session?
+    var context: ChannelHandlerContext?
     private var streams: [Int32: Stream] = [:]
     private var goawayLastStreamID: Int32?
-    private var outbound = ByteBuffer()
+    var outbound = ByteBuffer()
     private let baseHeaders: [HeaderField]
     /// Completed by the server's first SETTINGS: opening streams before then could exceed
     /// a SETTINGS_MAX_CONCURRENT_STREAMS we have not seen yet, and get them refused.
@@ -87,28 +87,12 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler {
     var ready: EventLoopFuture<Void> { settingsPromise!.futureResult }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
         settingsPromise = context.eventLoop.makePromise()
-        outbound = context.channel.allocator.buffer(capacity: 16 << 10)
-        do {
-            session = try NGHTTP2Session(role: .client, settings: configuration.settings, allocator: context.channel.allocator)
-            pump()
-        } catch {
-            logger.error("cannot create an HTTP/2 session", metadata: [LogKey.error: "\(error)"])
-            context.close(promise: nil)
-        }
+        startSession(context: context, role: .client, settings: configuration.settings)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let session else { return }
-        do {
-            try session.receive(unwrapInboundIn(data))
-            pump()
-        } catch {
-            logger.debug("closing a connection after an HTTP/2 error", metadata: [LogKey.error: "\(error)"])
-            pump()
-            context.close(promise: nil)
-        }
+        receive(data)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -203,31 +187,13 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler {
         pump()
     }
 
-    // MARK: - The nghttp2 pump
+    // MARK: - Events
 
-    private func pump() {
-        guard let session, let context else { return }
-        repeat {
-            for event in session.takeEvents() { handle(event) }
-            guard context.channel.isWritable else { break }
-            do {
-                try session.send(into: &outbound)
-            } catch {
-                context.close(promise: nil)
-                return
-            }
-        } while session.hasEvents
-        if outbound.readableBytes > 0 {
-            context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
-            outbound = context.channel.allocator.buffer(capacity: 16 << 10)
-        }
-        if !session.isAlive {
-            health.markUnusable()
-            context.close(promise: nil)
-        }
+    func didPump() {
+        if session?.isAlive == false { health.markUnusable() }
     }
 
-    private func handle(_ event: HTTP2Event) {
+    func handle(_ event: HTTP2Event) {
         switch event {
         case .headersSent(let streamID):
             streams[streamID]?.result.timings.requestSent = MonotonicTime.now()

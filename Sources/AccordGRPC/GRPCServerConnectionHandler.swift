@@ -30,7 +30,7 @@ struct GRPCServerConnection: Sendable {
 
 /// The server end of one HTTP/2 connection: feeds bytes through nghttp2, turns its events
 /// into gRPC calls on the handlers, and writes back what nghttp2 produces.
-final class GRPCServerConnectionHandler: ChannelDuplexHandler {
+final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, ChannelOutboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = Never
     typealias OutboundOut = ByteBuffer
@@ -60,14 +60,14 @@ final class GRPCServerConnectionHandler: ChannelDuplexHandler {
 
     private let configuration: GRPCServer.Configuration
     private let handlers: [String: GRPCHandler]
-    private var logger: Logger
-    private var session: NGHTTP2Session?
-    private var context: ChannelHandlerContext?
+    private(set) var logger: Logger
+    var session: NGHTTP2Session?
+    var context: ChannelHandlerContext?
     private var streams: [Int32: Stream] = [:]
     private var waitingForWritability: Set<Int32> = []
     private var shutdown = ServerShutdownStateMachine()
     private var pingTimeout: Scheduled<Void>?
-    private var outbound: ByteBuffer
+    var outbound: ByteBuffer
 
     init(configuration: GRPCServer.Configuration, handlers: [String: GRPCHandler], logger: Logger) {
         self.configuration = configuration
@@ -83,30 +83,12 @@ final class GRPCServerConnectionHandler: ChannelDuplexHandler {
     // MARK: - Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
         logger[metadataKey: LogKey.peer] = "\(context.remoteAddress.map { "\($0)" } ?? "?")"
-        outbound = context.channel.allocator.buffer(capacity: 16 << 10)
-        do {
-            session = try NGHTTP2Session(
-                role: .server, settings: configuration.settings, allocator: context.channel.allocator)
-            pump()
-        } catch {
-            logger.error("cannot create an HTTP/2 session", metadata: [LogKey.error: "\(error)"])
-            context.close(promise: nil)
-        }
+        startSession(context: context, role: .server, settings: configuration.settings)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let session else { return }
-        do {
-            try session.receive(unwrapInboundIn(data))
-            pump()
-        } catch {
-            // nghttp2 has queued a GOAWAY naming the problem (bad preface, frame too large, ...).
-            logger.debug("closing a connection after an HTTP/2 error", metadata: [LogKey.error: "\(error)"])
-            pump()
-            context.close(promise: nil)
-        }
+        receive(data)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -139,31 +121,13 @@ final class GRPCServerConnectionHandler: ChannelDuplexHandler {
         promise?.succeed()
     }
 
-    // MARK: - The nghttp2 pump
+    // MARK: - Events
 
-    /// Acts on recorded events and writes what nghttp2 produced, until both are exhausted.
-    private func pump() {
-        guard let session, let context else { return }
-        repeat {
-            for event in session.takeEvents() { handle(event) }
-            guard context.channel.isWritable else { break }
-            do {
-                try session.send(into: &outbound)
-            } catch {
-                logger.debug("HTTP/2 send failed", metadata: [LogKey.error: "\(error)"])
-                context.close(promise: nil)
-                return
-            }
-        } while session.hasEvents
-        if outbound.readableBytes > 0 {
-            context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
-            outbound = context.channel.allocator.buffer(capacity: 16 << 10)
-        }
+    func didPump() {
         releaseSendWaiters()
-        if !session.isAlive { context.close(promise: nil) }
     }
 
-    private func handle(_ event: HTTP2Event) {
+    func handle(_ event: HTTP2Event) {
         switch event {
         case .headers(let streamID, let fields, let endStream):
             if let stream = streams[streamID] {

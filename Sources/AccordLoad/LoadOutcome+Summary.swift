@@ -49,7 +49,8 @@ extension LoadOutcome {
                 samples[names[i]] = TimelinePoint.Sample(
                     count: stats.requests, errors: stats.errorCount, p50: latency.p50, p99: latency.p99)
             }
-            return TimelinePoint(second: interval.start, inFlight: interval.inFlight, interactions: samples)
+            return TimelinePoint(
+                second: interval.start, inFlight: interval.inFlight, interactions: samples, length: interval.length)
         }
     }
 

@@ -153,10 +153,11 @@ public enum ProfileRun {
             timeline: outcome.timeline, generator: outcome.generatorSummary)
     }
 
-    /// Writes `summary.json` and `latency.hlog` into `directory` (created if needed).
-    public static func write(_ summary: RunSummary, outcome: LoadOutcome, to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try summary.jsonData().write(to: directory.appendingPathComponent("summary.json"), options: .atomic)
+    /// Writes the run folder: `summary.json`, `index.html`, `junit.xml` and `latency.hlog`
+    /// (blocking file I/O: call it off the cooperative pool).
+    public static func write(_ summary: RunSummary, outcome: LoadOutcome, to folder: RunFolder) throws {
+        try folder.write(summary)
+        let directory = folder.directory
         var log = IntervalLogWriter(startTime: outcome.startedAt)
         for interval in outcome.intervals {
             for (i, stats) in interval.stats.enumerated() where stats.requests > 0 {

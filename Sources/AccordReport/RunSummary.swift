@@ -185,11 +185,23 @@ public struct TimelinePoint: Codable, Sendable, Equatable {
     public var inFlight: Int
     /// Per interaction name.
     public var interactions: [String: Sample]
+    /// How long the interval lasted, in seconds; nil means 1. The last one of a run is usually
+    /// shorter, and rates divide by this so the chart does not show a false drop at the end.
+    public var length: Double?
 
-    public init(second: Double, inFlight: Int, interactions: [String: Sample]) {
+    public init(second: Double, inFlight: Int, interactions: [String: Sample], length: Double? = nil) {
         self.second = second
         self.inFlight = inFlight
         self.interactions = interactions
+        self.length = length
+    }
+
+    /// Requests per second of `interaction` in this interval (0 when it had none); nil when the
+    /// interval is too short (under a quarter second) for its count to say much about a rate.
+    public func rate(of interaction: String) -> Double? {
+        let seconds = length ?? 1
+        guard seconds >= 0.25 else { return nil }
+        return Double(interactions[interaction]?.count ?? 0) / seconds
     }
 }
 

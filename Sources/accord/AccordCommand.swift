@@ -8,8 +8,25 @@ struct AccordCommand: AsyncParsableCommand {
         commandName: "accord",
         abstract: "Contract tests and load tests for gRPC, REST and RabbitMQ services.",
         version: AccordVersion.current,
-        subcommands: [Demo.self, Load.self, Check.self]
+        subcommands: [Demo.self, Load.self, Report.self, Check.self]
     )
+
+    /// As ArgumentParser's, except that a usage error (a bad flag or value) exits with 2, the
+    /// code Accord uses for every kind of bad input, instead of 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            exit(withError: ExitCode(2))
+        }
+    }
 }
 
 enum AccordVersion {

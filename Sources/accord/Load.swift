@@ -63,11 +63,12 @@ extension AccordCommand {
                 progress.finish()
                 let metadata = RunMetadata.current(profile: self.profile, startedAt: startedAt, partial: outcome.interrupted)
                 let summary = ProfileRun.summary(profile: profile, outcome: outcome, metadata: metadata)
-                let directory = URL(fileURLWithPath: reports)
-                    .appendingPathComponent("\(profile.name)-\(RunMetadata.folderTimestamp(startedAt))")
-                try ProfileRun.write(summary, outcome: outcome, to: directory)
+                let folder = RunFolder(
+                    URL(fileURLWithPath: reports)
+                        .appendingPathComponent("\(profile.name)-\(RunMetadata.folderTimestamp(startedAt))"))
+                try await NIOThreadPool.singleton.runIfActive { try ProfileRun.write(summary, outcome: outcome, to: folder) }
                 SummaryPrinter.print(summary)
-                say("results: \(directory.appendingPathComponent("summary.json").path)")
+                say("report: \(folder.htmlURL.path)")
                 if summary.verdict.exitCode != 0 { throw ExitCode(Int32(summary.verdict.exitCode)) }
             }
         }

@@ -37,6 +37,12 @@ import Testing
         #expect(exit.status == 0, "\(exit.stderr)")
     }
 
+    @Test func usageErrorsExitWithTwo() async throws {
+        let result = try await ChildProcess([Repository.accordBinary, "demo", Self.greeter, "--port", "many"]).wait(timeout: 30)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--port"))
+    }
+
     @Test func badInputExitsWithTwoAndNamesTheFile() async throws {
         let missing = try await ChildProcess([Repository.accordBinary, "demo", "/no/such.proto"]).wait(timeout: 30)
         #expect(missing.status == 2)

@@ -40,7 +40,9 @@ import Testing
         let runs = try FileManager.default.contentsOfDirectory(atPath: reports.path).filter { $0.hasPrefix("cli-test-") }
         let run = try #require(runs.sorted().last)
         let data = try Data(contentsOf: reports.appendingPathComponent(run).appendingPathComponent("summary.json"))
-        #expect(FileManager.default.fileExists(atPath: reports.appendingPathComponent(run).appendingPathComponent("latency.hlog").path))
+        for file in ["latency.hlog", "index.html", "junit.xml"] {
+            #expect(FileManager.default.fileExists(atPath: reports.appendingPathComponent(run).appendingPathComponent(file).path))
+        }
         return try JSONParser.parse(data)
     }
 

@@ -1,0 +1,70 @@
+import Logging
+import NIOCore
+
+/// What the gRPC client and server handlers share: a channel handler that owns one
+/// `NGHTTP2Session`, feeds it the bytes read, acts on its recorded events, and writes what
+/// it produces. Conformers supply the events' meaning (`handle`) and what to do after each
+/// round (`didPump`); the plumbing is written once, here.
+protocol NGHTTP2ChannelHandler: ChannelInboundHandler where InboundIn == ByteBuffer, OutboundOut == ByteBuffer {
+    var session: NGHTTP2Session? { get set }
+    var context: ChannelHandlerContext? { get set }
+    /// Bytes nghttp2 produced in the current round, written and flushed once per round.
+    var outbound: ByteBuffer { get set }
+    var logger: Logger { get }
+
+    func handle(_ event: HTTP2Event)
+    /// After a round: release waiters, notice a session that has finished.
+    func didPump()
+}
+
+extension NGHTTP2ChannelHandler {
+    /// Creates the session when the handler joins its pipeline; sends the connection preface.
+    func startSession(context: ChannelHandlerContext, role: NGHTTP2Session.Role, settings: HTTP2Settings) {
+        self.context = context
+        outbound = context.channel.allocator.buffer(capacity: 16 << 10)
+        do {
+            session = try NGHTTP2Session(role: role, settings: settings, allocator: context.channel.allocator)
+            pump()
+        } catch {
+            logger.error("cannot create an HTTP/2 session", metadata: [LogKey.error: "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    /// Feeds received bytes; on a protocol error nghttp2 has queued a GOAWAY naming the
+    /// problem (bad preface, frame too large, ...), which goes out before the close.
+    func receive(_ data: NIOAny) {
+        guard let session, let context else { return }
+        do {
+            try session.receive(unwrapInboundIn(data))
+            pump()
+        } catch {
+            logger.debug("closing a connection after an HTTP/2 error", metadata: [LogKey.error: "\(error)"])
+            pump()
+            context.close(promise: nil)
+        }
+    }
+
+    /// Acts on recorded events and writes what nghttp2 produced, until both are exhausted.
+    /// While the channel is not writable nghttp2 keeps its frames, so handlers' sends wait.
+    func pump() {
+        guard let session, let context else { return }
+        repeat {
+            for event in session.takeEvents() { handle(event) }
+            guard context.channel.isWritable else { break }
+            do {
+                try session.send(into: &outbound)
+            } catch {
+                logger.debug("HTTP/2 send failed", metadata: [LogKey.error: "\(error)"])
+                context.close(promise: nil)
+                return
+            }
+        } while session.hasEvents
+        if outbound.readableBytes > 0 {
+            context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
+            outbound = context.channel.allocator.buffer(capacity: 16 << 10)
+        }
+        didPump()
+        if !session.isAlive { context.close(promise: nil) }
+    }
+}

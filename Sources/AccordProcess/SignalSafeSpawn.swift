@@ -1,0 +1,68 @@
+import Foundation
+
+/// Starts processes with no blocked signals.
+///
+/// A child inherits the signal mask of the thread that spawns it, and Foundation's `Process` does not
+/// reset it. Swift's cooperative pool runs on libdispatch threads, which block nearly every signal: a
+/// service started from one never sees SIGTERM (it stays pending) and so cannot be stopped gently,
+/// which would make every graceful-shutdown measurement a lie.
+public enum SignalSafeSpawn {
+    public static func run(_ process: Process) async throws {
+        try await withCheckedThrowingContinuation { (started: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                var none = sigset_t()
+                sigemptyset(&none)
+                pthread_sigmask(SIG_SETMASK, &none, nil)
+                do {
+                    try process.run()
+                    started.resume()
+                } catch {
+                    started.resume(throwing: error)
+                }
+            }
+            thread.start()
+        }
+    }
+}
+
+/// TCP ports on 127.0.0.1.
+public enum LocalPort {
+    public struct Unavailable: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { "no free local port: \(reason)" }
+    }
+
+    /// A port that was free a moment ago: bound to port 0, read back, released.
+    public static func free() throws(Unavailable) -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw Unavailable(reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                bind(descriptor, address, length) == 0 && getsockname(descriptor, address, &length) == 0
+            }
+        }
+        guard bound else { throw Unavailable(reason: String(cString: strerror(errno))) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port` right now.
+    public static func accepts(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}

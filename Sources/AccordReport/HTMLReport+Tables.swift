@@ -1,0 +1,133 @@
+extension HTMLReport {
+    func interactionsSection() -> String? {
+        guard !summary.interactions.isEmpty else { return nil }
+        var out = """
+            <section id="interactions"><h2>Interactions</h2><div class="table-wrap"><table>
+            <caption>Latency from each request's intended send time, in ms</caption>
+            <thead><tr><th>Interaction</th><th class="num">Requests</th><th class="num">Rate achieved / intended</th>
+            <th class="num">Errors</th><th class="num">p50</th><th class="num">p90</th><th class="num">p99</th>
+            <th class="num">p99.9</th><th class="num">max</th></tr></thead><tbody>
+
+            """
+        for interaction in summary.interactions {
+            let errorShare = interaction.count > 0 ? Double(interaction.errors) / Double(interaction.count) : 0
+            let intended = interaction.intendedRate.map(ReportFormat.rate) ?? "closed model"
+            let kinds = interaction.errorsByKind.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+            let kindList = kinds.isEmpty ? "" : "<ul class=\"kinds\">"
+                + kinds.map { "<li>\(e($0.key)): \(ReportFormat.count($0.value))</li>" }.joined() + "</ul>"
+            out += "<tr><td><strong>\(e(interaction.name))</strong> <span class=\"muted\">\(e(interaction.transport))"
+                + "</span></td><td class=\"num\">\(ReportFormat.count(interaction.count))</td>"
+                + "<td class=\"num\">\(ReportFormat.rate(interaction.achievedRate)) / \(intended)</td>"
+                + "<td class=\"num\(interaction.errors > 0 ? " fail" : "")\">"
+                + "\(ReportFormat.count(interaction.errors)) "
+                + "(\(ReportFormat.percent(errorShare)))\(kindList)</td>"
+                + latencyCells(interaction.latency) + "</tr>\n"
+        }
+        out += "</tbody></table></div>"
+        out += """
+            <div class="table-wrap"><table><caption>Service time, from each request's actual send, in ms \
+            (a gap to the table above is time spent waiting to be sent)</caption>
+            <thead><tr><th>Interaction</th><th class="num">p50</th><th class="num">p90</th><th class="num">p99</th>
+            <th class="num">p99.9</th><th class="num">max</th></tr></thead><tbody>
+            """
+        for interaction in summary.interactions {
+            out += "<tr><td>\(e(interaction.name))</td>\(latencyCells(interaction.serviceTime))</tr>\n"
+        }
+        out += "</tbody></table></div>"
+        if let generator = summary.generator {
+            out += "<p class=\"muted\">Generator: \(ReportFormat.count(generator.scheduled)) scheduled, "
+                + "\(ReportFormat.count(generator.sent)) sent, \(ReportFormat.count(generator.late)) late by more "
+                + "than 10 ms, largest lag \(ReportFormat.milliseconds(generator.maxLagMilliseconds)) ms.</p>"
+        }
+        return out + "</section>"
+    }
+
+    func latencyCells(_ latency: LatencySummary) -> String {
+        [latency.p50, latency.p90, latency.p99, latency.p999, latency.max]
+            .map { "<td class=\"num\">\(ReportFormat.milliseconds($0))</td>" }.joined()
+    }
+
+    func shutdownSection() -> String? {
+        guard summary.shutdown != nil || !summary.messages.isEmpty else { return nil }
+        var out = "<section id=\"shutdown\"><h2>Shutdown and accounting</h2>"
+        if let shutdown = summary.shutdown {
+            out += "<h3>\(e(shutdown.service)) stopped with \(e(shutdown.signal))</h3>"
+            let drain = shutdown.drainSeconds.map(ReportFormat.seconds) ?? "did not exit"
+            let rows: [(String, String, Bool)] = [
+                ("Completed", ReportFormat.count(shutdown.completed), false),
+                ("Refused before processing (safe to retry)", ReportFormat.count(shutdown.refusedBeforeProcessing),
+                 false),
+                ("Failed in flight (accepted, then lost: the defect)", ReportFormat.count(shutdown.failedInFlight),
+                 shutdown.failedInFlight > 0),
+                ("Timed out", ReportFormat.count(shutdown.timedOut), shutdown.timedOut > 0),
+                ("Time to drain (signal to exit)", drain, false),
+            ]
+            out += "<dl class=\"facts\">" + rows.map { label, value, bad in
+                "<dt>\(label)</dt><dd class=\"\(bad ? "fail" : "")\">\(value)</dd>"
+            }.joined() + "</dl>"
+            if shutdown.events.isEmpty {
+                out += "<p class=\"muted\">No shutdown events were recorded.</p>"
+            } else {
+                out += """
+                    <div class="table-wrap"><table><caption>Timeline, seconds since the run started</caption>
+                    <thead><tr><th class="num">t</th><th>Event</th><th>Detail</th></tr></thead><tbody>
+                    """
+                for event in shutdown.events.sorted(by: { $0.second < $1.second }) {
+                    out += "<tr><td class=\"num\">\(ReportFormat.seconds(event.second))</td>"
+                        + "<td><code>\(e(event.kind))</code></td><td>\(e(event.detail))</td></tr>\n"
+                }
+                out += "</tbody></table></div>"
+            }
+        }
+        if !summary.messages.isEmpty { out += messagesTable() }
+        return out + "</section>"
+    }
+
+    private func messagesTable() -> String {
+        var out = """
+            <div class="table-wrap"><table><caption>Messages by id, and publish latency p50 / p99 in ms</caption>
+            <thead><tr><th>Event</th><th class="num">Published</th><th class="num">Confirmed</th>
+            <th class="num">Nacked</th><th class="num">Unconfirmed</th><th class="num">Consumed</th>
+            <th class="num">Redelivered</th><th class="num">Duplicated</th><th class="num">Lost</th>
+            <th class="num">Publish→confirm</th><th class="num">Publish→consume</th></tr></thead><tbody>
+            """
+        func pair(_ latency: LatencySummary?) -> String {
+            latency.map { "\(ReportFormat.milliseconds($0.p50)) / \(ReportFormat.milliseconds($0.p99))" } ?? "–"
+        }
+        for m in summary.messages {
+            let counts = [m.published, m.confirmed, m.nacked, m.unconfirmed, m.consumed, m.redelivered, m.duplicated]
+            out += "<tr><td>\(e(m.event))</td>"
+                + counts.map { "<td class=\"num\">\(ReportFormat.count($0))</td>" }.joined()
+                + "<td class=\"num\(m.lost > 0 ? " fail" : "")\">\(ReportFormat.count(m.lost))</td>"
+                + "<td class=\"num\">\(pair(m.publishToConfirm))</td>"
+                + "<td class=\"num\">\(pair(m.publishToConsume))</td>"
+                + "</tr>\n"
+        }
+        return out + "</tbody></table></div>"
+    }
+
+    func findingsSection() -> String? {
+        guard !summary.findings.isEmpty || summary.kind == "check" else { return nil }
+        var out = "<section id=\"findings\"><h2>Contract findings (\(summary.findings.count))</h2>"
+        if summary.findings.isEmpty {
+            out += "<p class=\"pass\">No mismatches between producers and consumers.</p>"
+        }
+        for finding in summary.findings {
+            let consumer = finding.consumer.map { " → \($0)" } ?? ""
+            let field = finding.fieldPath.map { " · field \($0)" } ?? ""
+            var facts: [(String, String)] = [
+                ("Where", "\(finding.system)/\(finding.producer)\(consumer), \(finding.interaction)\(field)"),
+                ("Producer says", finding.producerSays),
+                ("Consumer expects", finding.consumerExpects),
+            ]
+            if let suggestion = finding.suggestion { facts.append(("Suggestion", suggestion)) }
+            if let location = finding.producerLocation { facts.append(("Producer declared at", location)) }
+            if let location = finding.consumerLocation { facts.append(("Consumer declared at", location)) }
+            out += "<article class=\"finding\"><h3><code>\(e(finding.kind))</code> \(e(finding.interaction))"
+                + "\(e(field))</h3><dl class=\"facts\">"
+                + facts.map { "<dt>\(e($0.0))</dt><dd class=\"mono\">\(e($0.1))</dd>" }.joined()
+                + "</dl></article>\n"
+        }
+        return out + "</section>"
+    }
+}

@@ -1,0 +1,68 @@
+import AccordProcess
+import AccordTestSupport
+import Foundation
+import Testing
+
+/// The supervisor against real child processes: the accord binary serving gRPC, and a shell.
+@Suite struct ManagedProcessTests {
+    static let greeter = Repository.root.appendingPathComponent("contracts/demo/greeter.proto").path
+
+    @Test func aServiceIsReadyAndStopsGracefullyOnSIGTERM() async throws {
+        let port = try LocalPort.free()
+        #expect(!LocalPort.accepts(port))
+        let service = try ManagedProcess.launch(
+            [Repository.accordBinary, "demo", Self.greeter, "--keep-serving", "--port", "\(port)"])
+        // READY comes after the demo's calls, once it handles signals; its port opens earlier.
+        try await service.waitUntilReady(.outputLine(containing: "READY"))
+        #expect(LocalPort.accepts(port))
+        // Spawned from async code, it still receives SIGTERM (signals are not blocked), and
+        // its graceful shutdown ends in exit code 0.
+        let exit = await service.stop(grace: .seconds(20))
+        #expect(exit == .code(0), "\(service.output)")
+        let timeline = service.timeline
+        let ready = try #require(timeline.ready)
+        let signalled = try #require(timeline.signalled.first)
+        let exited = try #require(timeline.exited)
+        #expect(timeline.launched <= ready && ready <= signalled.at && signalled.at <= exited)
+        #expect(signalled.signal == SIGTERM)
+        #expect(!LocalPort.accepts(port))
+    }
+
+    @Test func reportsTheSignalThatEndedAProcess() async throws {
+        // A shell whose child keeps the output pipe open: the exit is still seen when it happens.
+        let sleeper = try ManagedProcess.launch(["sh", "-c", "trap '' TERM; echo up; sleep 30; true"])
+        try await sleeper.waitUntilReady(.outputLine(containing: "up"))
+        // It ignores SIGTERM, so stop escalates to SIGKILL after the grace period.
+        let exit = await sleeper.stop(grace: .milliseconds(300))
+        #expect(exit == .signal(SIGKILL))
+        #expect(sleeper.timeline.signalled.map(\.signal) == [SIGTERM, SIGKILL])
+        #expect(exit?.description == "killed by SIGKILL")
+    }
+
+    @Test func aServiceThatDiesBeforeReadyFailsAtOnceWithItsOutput() async throws {
+        let broken = try ManagedProcess.launch(["sh", "-c", "echo cannot bind >&2; exit 3"])
+        await #expect {
+            try await broken.waitUntilReady(.port(try LocalPort.free()), timeout: .seconds(20))
+        } throws: { error in
+            "\(error)".contains("exit code 3") && "\(error)".contains("cannot bind")
+        }
+    }
+
+    @Test func readinessByPortAndWorkingDirectory() async throws {
+        let port = try LocalPort.free()
+        let directory = try Repository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try ManagedProcess.launch(
+            ["python3", "-c", "import os, socket, time; print(os.getcwd(), flush=True); s = socket.socket(); "
+                + "s.bind(('127.0.0.1', \(port))); s.listen(); time.sleep(30)"],
+            directory: directory)
+        try await server.waitUntilReady(.port(port))
+        #expect(server.output.contains(directory.lastPathComponent))
+        #expect(await server.stop(grace: .seconds(5)) == .signal(SIGTERM))
+    }
+
+    @Test(arguments: [("TERM", SIGTERM), ("SIGINT", SIGINT), ("sigkill", SIGKILL)])
+    func namesSignals(name: String, number: Int32) {
+        #expect(SignalName.number(name) == number)
+    }
+}
