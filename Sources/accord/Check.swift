@@ -14,8 +14,8 @@ extension AccordCommand {
                 every consumer edge with its producer: fields read but not sent (with near misses), type,
                 list and enum disagreements, required request fields not sent, and consumer copies of .proto
                 messages that disagree with the producer's. DIR defaults to every system under contracts/.
-                Writes reports/check-<system>-<UTC time>/summary.json. Exit 0: no findings; 1: findings;
-                2: bad input (the contract's problems are listed with file, line and key).
+                Writes reports/check-<system>-<UTC time>/ (summary.json, index.html, junit.xml). Exit 0: no
+                findings; 1: findings; 2: bad input (the contract's problems, with file, line and key).
                 """
         )
 
@@ -42,8 +42,7 @@ extension AccordCommand {
                 for system in systems {
                     outcomes.append(CheckOutcome(system: system, findings: findings(of: system)))
                 }
-                let seconds = Date().timeIntervalSince(startedAt)
-                try write(outcomes, systems: systems, startedAt: startedAt, seconds: seconds)
+                try write(outcomes, systems: systems, startedAt: startedAt)
                 if outcomes.contains(where: { !$0.findings.isEmpty }) { throw ExitCode(1) }
             }
         }
@@ -80,8 +79,7 @@ extension AccordCommand {
             return loaded.compactMap { try? $0.get() }
         }
 
-        private func write(_ outcomes: [CheckOutcome], systems: [ContractSystem], startedAt: Date,
-                           seconds: Double) throws {
+        private func write(_ outcomes: [CheckOutcome], systems: [ContractSystem], startedAt: Date) throws {
             if json {
                 say(try Self.jsonText(outcomes))
             } else {
@@ -90,21 +88,18 @@ extension AccordCommand {
                 }
                 for outcome in outcomes { say(outcome.countLine) }
             }
-            if let junit {
-                try Data(JUnitWriter.xml(outcomes, seconds: seconds).utf8)
-                    .write(to: URL(fileURLWithPath: junit), options: .atomic)
+            let summaries = zip(outcomes, systems).map { outcome, system in
+                outcome.summary(metadata: .current(contracts: system.displayFolder, startedAt: startedAt,
+                                                   partial: false))
             }
-            for (outcome, system) in zip(outcomes, systems) {
-                let exitCode = outcome.findings.isEmpty ? 0 : 1
-                let summary = RunSummary(
-                    kind: "check", name: system.name,
-                    metadata: .current(contracts: system.displayFolder, startedAt: startedAt, partial: false),
-                    verdict: Verdict(passed: exitCode == 0, exitCode: exitCode, notes: [outcome.countLine]),
-                    findings: outcome.findings)
-                let folder = URL(fileURLWithPath: reports)
-                    .appendingPathComponent("check-\(system.name)-\(RunMetadata.folderTimestamp(startedAt))")
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                try summary.jsonData().write(to: folder.appendingPathComponent("summary.json"), options: .atomic)
+            if let junit {
+                try Data(JUnitReport.xml(summaries).utf8).write(to: URL(fileURLWithPath: junit), options: .atomic)
+            }
+            for summary in summaries {
+                // summary.json, index.html and junit.xml, as every run writes them.
+                try RunFolder(URL(fileURLWithPath: reports)
+                    .appendingPathComponent("check-\(summary.name)-\(RunMetadata.folderTimestamp(startedAt))"))
+                    .write(summary)
             }
         }
 
