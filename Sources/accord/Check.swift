@@ -92,14 +92,23 @@ extension AccordCommand {
                 outcome.summary(metadata: .current(contracts: system.displayFolder, startedAt: startedAt,
                                                    partial: false))
             }
+            // Results that cannot be written must not pass for a clean run: exit 2 with the reason.
             if let junit {
-                try Data(JUnitReport.xml(summaries).utf8).write(to: URL(fileURLWithPath: junit), options: .atomic)
+                do {
+                    try Data(JUnitReport.xml(summaries).utf8).write(to: URL(fileURLWithPath: junit), options: .atomic)
+                } catch {
+                    throw BadInput(message: "cannot write \(junit): \(error.localizedDescription)")
+                }
             }
             for summary in summaries {
                 // summary.json, index.html and junit.xml, as every run writes them.
-                try RunFolder(URL(fileURLWithPath: reports)
-                    .appendingPathComponent("check-\(summary.name)-\(RunMetadata.folderTimestamp(startedAt))"))
-                    .write(summary)
+                let folder = URL(fileURLWithPath: reports)
+                    .appendingPathComponent("check-\(summary.name)-\(RunMetadata.folderTimestamp(startedAt))")
+                do {
+                    try RunFolder(folder).write(summary)
+                } catch {
+                    throw BadInput(message: "cannot write \(folder.path): \(error.localizedDescription)")
+                }
             }
         }
 

@@ -124,6 +124,16 @@ import Testing
         }
     }
 
+    @Test func resultsThatCannotBeWrittenExitWithTwo() async throws {
+        guard try ExternalTool.available("protoc") else { return }
+        let reports = try Repository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: reports) }
+        let junit = reports.appendingPathComponent("no/such/folder/junit.xml").path
+        let result = try await Self.check([Self.contracts("shop"), "--junit", junit, "--reports", reports.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("cannot write \(junit)"), "\(result.stderr)")
+    }
+
     @Test func aFolderWithoutSystemsIsBadInput() async throws {
         let result = try await Self.check([Self.contracts("demo")])
         #expect(result.status == 2)
