@@ -159,7 +159,8 @@ extension LoadSession {
         }
         var publish: [PublishSpec] = []
         if let publishNode = entry["publish"] {
-            let items = publishNode.items.isEmpty && !(publishNode.value.isArray) ? [publishNode] : publishNode.items
+            let items: [YAMLNode]
+            if case .array = publishNode.value { items = publishNode.items } else { items = [publishNode] }
             for item in items {
                 guard let spec = publishSpec(item, service: service) else { return nil }
                 publish.append(spec)
@@ -235,8 +236,4 @@ extension LoadSession {
         guard let text = read.choice(node, RPCStatus.allCases.map(\.name)) else { return nil }
         return RPCStatus(name: text)
     }
-}
-
-extension JSONValue {
-    var isArray: Bool { if case .array = self { true } else { false } }
 }
