@@ -136,10 +136,16 @@ let package = Package(
             ]
         ),
 
+        // Contracts: the system model and loader, one schema model, and static mismatch detection.
+        .target(
+            name: "AccordContracts",
+            dependencies: ["AccordDocuments", "AccordJSON", "AccordProto", "AccordOpenAPI", "AccordReport"]
+        ),
+
         .executableTarget(
             name: "accord",
             dependencies: [
-                "AccordProto", "AccordGRPC", "AccordServices", "AccordLoad", "AccordReport",
+                "AccordContracts", "AccordProto", "AccordGRPC", "AccordServices", "AccordLoad", "AccordReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -196,6 +202,11 @@ let package = Package(
                 "AccordHTTP", "AccordJSON", "AccordTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        .testTarget(
+            name: "AccordContractsTests",
+            dependencies: ["AccordContracts", "AccordDocuments", "AccordReport", "AccordTestSupport"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "AccordOpenAPITests",

@@ -78,6 +78,7 @@ struct SchemaNode: Sendable {
     /// `.some(.null)` is `const: null`.
     var constValue: JSONValue?
     var format: String?
+    var title: String?
     var lowerBounds: [NumericBound] = []
     var upperBounds: [NumericBound] = []
     var minLength: Int?

@@ -93,6 +93,10 @@ struct SchemaCompiler {
             guard case .string(let name) = format else { throw invalid("format", "must be a string") }
             node.format = name
         }
+        if let title = members["title"] {
+            guard case .string(let text) = title else { throw invalid("title", "must be a string") }
+            node.title = text
+        }
         try parseBounds(members, into: &node, invalid: invalid)
         node.minLength = try count(members, "minLength", invalid: invalid)
         node.maxLength = try count(members, "maxLength", invalid: invalid)

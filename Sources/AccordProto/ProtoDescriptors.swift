@@ -26,6 +26,10 @@ public struct MessageDescriptor: Sendable, Hashable, CustomStringConvertible {
         info.fields.indices.map { FieldDescriptor(storage: storage, message: index, index: $0) }
     }
     public var isMapEntry: Bool { info.isMapEntry }
+    /// Field numbers the message reserves (`reserved 8, 10 to 12;`): numbers of removed fields.
+    public var reservedNumbers: [ReservedNumbers] { info.reservedNumbers }
+    /// Field names the message reserves (`reserved "coupon_code";`).
+    public var reservedNames: [ReservedName] { info.reservedNames }
     /// Real oneofs only (not the synthetic ones behind proto3 `optional`).
     public var oneofNames: [String] { info.oneofs.filter { !$0.isSynthetic }.map(\.name) }
     public var description: String { fullName }
@@ -94,6 +98,27 @@ public struct FieldDescriptor: Sendable, Hashable, CustomStringConvertible {
         hasher.combine(ObjectIdentifier(storage))
         hasher.combine(message)
         hasher.combine(index)
+    }
+}
+
+/// A `reserved` range of field numbers, both ends included.
+public struct ReservedNumbers: Sendable, Hashable {
+    public let range: ClosedRange<Int32>
+    public let location: SourceLocation?
+
+    public init(range: ClosedRange<Int32>, location: SourceLocation?) {
+        self.range = range
+        self.location = location
+    }
+}
+
+public struct ReservedName: Sendable, Hashable {
+    public let name: String
+    public let location: SourceLocation?
+
+    public init(name: String, location: SourceLocation?) {
+        self.name = name
+        self.location = location
     }
 }
 

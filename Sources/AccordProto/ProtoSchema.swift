@@ -129,6 +129,8 @@ final class MessageInfo: Sendable {
     let fields: [FieldInfo]
     let oneofs: [OneofInfo]
     let isMapEntry: Bool
+    let reservedNumbers: [ReservedNumbers]
+    let reservedNames: [ReservedName]
     let wellKnown: WellKnownType?
     /// Field number -> index in `fields`, dense for the usual small numbers, else hashed.
     let denseNumbers: [Int32]
@@ -137,8 +139,8 @@ final class MessageInfo: Sendable {
     let fieldNames: [String: Int]
 
     init(fullName: String, name: String, file: String, location: SourceLocation?, fields: [FieldInfo],
-         oneofs: [OneofInfo], isMapEntry: Bool, wellKnown: WellKnownType?, denseNumbers: [Int32],
-         sparseNumbers: [Int32: Int], fieldNames: [String: Int]) {
+         oneofs: [OneofInfo], isMapEntry: Bool, reservedNumbers: [ReservedNumbers], reservedNames: [ReservedName],
+         wellKnown: WellKnownType?, denseNumbers: [Int32], sparseNumbers: [Int32: Int], fieldNames: [String: Int]) {
         self.fullName = fullName
         self.name = name
         self.file = file
@@ -146,6 +148,8 @@ final class MessageInfo: Sendable {
         self.fields = fields
         self.oneofs = oneofs
         self.isMapEntry = isMapEntry
+        self.reservedNumbers = reservedNumbers
+        self.reservedNames = reservedNames
         self.wellKnown = wellKnown
         self.denseNumbers = denseNumbers
         self.sparseNumbers = sparseNumbers

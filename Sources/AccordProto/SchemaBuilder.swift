@@ -32,6 +32,7 @@ struct SchemaBuilder {
     private enum Tag {
         static let fileMessage: Int32 = 4, fileEnum: Int32 = 5, fileService: Int32 = 6
         static let messageField: Int32 = 2, messageNested: Int32 = 3, messageEnum: Int32 = 4
+        static let messageReservedRange: Int32 = 9, messageReservedName: Int32 = 10
         static let enumValue: Int32 = 2, serviceMethod: Int32 = 2
     }
 
@@ -139,9 +140,19 @@ struct SchemaBuilder {
         // Proto names win over a JSON name that happens to equal another field's proto name.
         for (i, f) in fields.enumerated() { names[f.name] = i }
 
+        // Descriptor ranges end exclusively; `reserved 9 to max` ends at 2^29.
+        let reservedNumbers = message.reservedRange.enumerated().compactMap { i, range -> ReservedNumbers? in
+            guard range.end > range.start else { return nil }
+            return ReservedNumbers(range: range.start...(range.end - 1),
+                                   location: locations.location(path + [Tag.messageReservedRange, Int32(i)]))
+        }
+        let reservedNames = message.reservedName.enumerated().map { i, name in
+            ReservedName(name: name, location: locations.location(path + [Tag.messageReservedName, Int32(i)]))
+        }
         messages.append(MessageInfo(
             fullName: fullName, name: message.name, file: locations.file, location: locations.location(path),
             fields: fields, oneofs: oneofs, isMapEntry: message.options.mapEntry,
+            reservedNumbers: reservedNumbers, reservedNames: reservedNames,
             wellKnown: WellKnownType(fullName: fullName), denseNumbers: dense, sparseNumbers: sparse,
             fieldNames: names))
         for (i, nested) in message.nestedType.enumerated() {

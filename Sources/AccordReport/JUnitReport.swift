@@ -1,7 +1,7 @@
 import Foundation
 
 /// A run's `junit.xml`, for CI systems that show test results: a load run has one test case per
-/// threshold, a check run one per interaction (its findings are the failures). A run that failed
+/// threshold, a check run one per interaction and per consumer edge (findings are the failures). A run that failed
 /// for another reason (bad input, a dead target) gets a failing `run` case, so CI never shows
 /// green for a run that did not pass.
 public struct JUnitReport: Sendable {
@@ -16,11 +16,26 @@ public struct JUnitReport: Sendable {
         self.summary = summary
     }
 
-    public func xml() -> String {
+    public func xml() -> String { Self.xml([summary]) }
+
+    /// One document for several runs (`accord check` of a folder of systems): a suite each.
+    public static func xml(_ summaries: [RunSummary]) -> String {
+        let suites = summaries.map { JUnitReport($0).suite() }
+        let tests = suites.reduce(0) { $0 + $1.tests }, failures = suites.reduce(0) { $0 + $1.failures }
+        let seconds = String(format: "%.3f", suites.reduce(0) { $0 + $1.seconds })
+        return """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <testsuites name="accord" tests="\(tests)" failures="\(failures)" errors="0" time="\(seconds)">
+
+            """ + suites.map(\.text).joined() + "</testsuites>\n"
+    }
+
+    private func suite() -> (tests: Int, failures: Int, seconds: Double, text: String) {
         let cases = testCases()
         let failures = cases.filter { $0.failure != nil }.count
         let m = summary.metadata
-        let seconds = String(format: "%.3f", max(0, m.endedAt.timeIntervalSince(m.startedAt)))
+        let elapsed = max(0, m.endedAt.timeIntervalSince(m.startedAt))
+        let seconds = String(format: "%.3f", elapsed)
         let suite = "accord \(summary.kind) \(summary.name)"
         var properties: [(String, String)] = [
             ("accord.version", m.accordVersion), ("exit_code", "\(summary.verdict.exitCode)"),
@@ -29,8 +44,6 @@ public struct JUnitReport: Sendable {
         if let contracts = m.contracts { properties.append(("contracts", contracts)) }
         if let commit = m.gitCommit { properties.append(("git.commit", commit)) }
         var out = """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <testsuites name="accord" tests="\(cases.count)" failures="\(failures)" errors="0" time="\(seconds)">
               <testsuite name="\(x(suite))" tests="\(cases.count)" failures="\(failures)" errors="0" skipped="0" \
             time="\(seconds)" timestamp="\(x(ReportFormat.date(m.startedAt)))" hostname="\(x(m.hostname))">
                 <properties>
@@ -50,7 +63,7 @@ public struct JUnitReport: Sendable {
                 out += "/>\n"
             }
         }
-        return out + "  </testsuite>\n</testsuites>\n"
+        return (cases.count, failures, elapsed, out + "  </testsuite>\n")
     }
 
     private func x(_ text: String) -> String { HTMLEscaping.escape(text) }
@@ -76,37 +89,27 @@ public struct JUnitReport: Sendable {
         }
     }
 
+    /// One case per checked interaction and consumer edge (`summary.checked`), then one per other
+    /// interaction that ran or has findings; an edge's case fails with its consumer's findings.
     private func checkCases() -> [TestCase] {
-        var names = summary.interactions.map(\.name)
-        for finding in summary.findings where !names.contains(finding.interaction) {
-            names.append(finding.interaction)
+        var checked = summary.checked ?? []
+        for name in summary.interactions.map(\.name) + summary.findings.map(\.interaction)
+        where !checked.contains(where: { $0.consumer == nil && $0.interaction == name }) {
+            checked.append(CheckedInteraction(interaction: name))
         }
         let interactions = Dictionary(summary.interactions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        return names.map { name in
-            let findings = summary.findings.filter { $0.interaction == name }
-            var lines = findings.map(Self.describe)
-            if let interaction = interactions[name], interaction.errors > 0 {
+        return checked.map { entry in
+            let findings = summary.findings.filter(entry.covers)
+            var lines = findings.map(\.block)
+            if entry.consumer == nil, let interaction = interactions[entry.interaction], interaction.errors > 0 {
                 let kinds = interaction.errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
                 lines.append("\(interaction.errors) failed example(s): \(kinds.joined(separator: ", "))")
             }
-            guard !lines.isEmpty else { return TestCase(name: name, failure: nil) }
+            guard !lines.isEmpty else { return TestCase(name: entry.name, failure: nil) }
             let message = findings.isEmpty
                 ? "failed examples" : "\(findings.count) finding(s), first: \(findings[0].kind)"
             let type = findings.first?.kind ?? "example"
-            return TestCase(name: name, failure: (message, type, lines.joined(separator: "\n\n")))
+            return TestCase(name: entry.name, failure: (message, type, lines.joined(separator: "\n\n")))
         }
-    }
-
-    static func describe(_ finding: Finding) -> String {
-        var lines = [
-            "\(finding.kind): \(finding.system)/\(finding.producer)\(finding.consumer.map { " -> \($0)" } ?? ""), "
-                + "\(finding.interaction)\(finding.fieldPath.map { ", field \($0)" } ?? "")",
-            "  producer says:    \(finding.producerSays)",
-            "  consumer expects: \(finding.consumerExpects)",
-        ]
-        if let suggestion = finding.suggestion { lines.append("  suggestion:       \(suggestion)") }
-        if let location = finding.producerLocation { lines.append("  producer at:      \(location)") }
-        if let location = finding.consumerLocation { lines.append("  consumer at:      \(location)") }
-        return lines.joined(separator: "\n")
     }
 }

@@ -18,11 +18,15 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var shutdown: ShutdownSummary?
     public var messages: [MessageAccounting]
     public var findings: [Finding]
+    /// Check runs: every interaction and consumer edge that was checked, so the ones without
+    /// findings show as passing (a JUnit test case each). Nil in load runs and older summaries.
+    public var checked: [CheckedInteraction]?
 
     public init(
         kind: String, name: String, metadata: RunMetadata, verdict: Verdict, thresholds: [ThresholdResult] = [],
         interactions: [InteractionSummary] = [], timeline: [TimelinePoint] = [], generator: GeneratorSummary? = nil,
-        shutdown: ShutdownSummary? = nil, messages: [MessageAccounting] = [], findings: [Finding] = []
+        shutdown: ShutdownSummary? = nil, messages: [MessageAccounting] = [], findings: [Finding] = [],
+        checked: [CheckedInteraction]? = nil
     ) {
         self.kind = kind
         self.name = name
@@ -35,6 +39,28 @@ public struct RunSummary: Codable, Sendable, Equatable {
         self.shutdown = shutdown
         self.messages = messages
         self.findings = findings
+        self.checked = checked
+    }
+}
+
+/// An interaction a check run covered, or one consumer's edge to it.
+public struct CheckedInteraction: Codable, Sendable, Equatable {
+    /// `orders.CreateOrder`, `gateway POST /orders`, `event order.created`.
+    public var interaction: String
+    /// Set for a consumer edge: the consuming service.
+    public var consumer: String?
+
+    public init(interaction: String, consumer: String? = nil) {
+        self.interaction = interaction
+        self.consumer = consumer
+    }
+
+    /// `orders.CreateOrder`, or `gateway -> orders.CreateOrder` for an edge.
+    public var name: String { consumer.map { "\($0) -> \(interaction)" } ?? interaction }
+
+    /// Whether `finding` is about this interaction (and this consumer, for an edge).
+    public func covers(_ finding: Finding) -> Bool {
+        finding.interaction == interaction && (consumer == nil || finding.consumer == consumer)
     }
 }
 
@@ -299,7 +325,8 @@ public struct MessageAccounting: Codable, Sendable, Equatable {
 /// One contract finding (`accord check`): where, what each side says, and what to do.
 public struct Finding: Codable, Sendable, Equatable {
     /// A stable kind: `missing_field`, `type_mismatch`, `repeated_mismatch`, `unknown_enum_value`,
-    /// `missing_required_request_field`, `proto_copy_conflict`, `wire_schema_violation`, `status_mismatch`, …
+    /// `missing_required_request_field`, `proto_copy_conflict`, `proto_copy_renumbered`,
+    /// `proto_copy_reserved_reused`, `wire_schema_violation`, `status_mismatch`, …
     public var kind: String
     public var system: String
     public var producer: String

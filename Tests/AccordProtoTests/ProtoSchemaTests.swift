@@ -129,4 +129,15 @@ import Testing
         #expect(cents.file == "shop/common/money.proto")
         #expect(cents.path == ProtoFixtures.protoRoot + "/shop/common/money.proto")
     }
+
+    /// Reserved numbers and names (removed fields), inclusive ranges, with their lines.
+    @Test func readsReservedNumbersAndNames() throws {
+        let summary = try ProtoFixtures.message("shop.orders.v1.OrderSummary")
+        #expect(summary.reservedNumbers.map(\.range) == [2...2, 5...7, 100...536_870_911])
+        #expect(summary.reservedNames.map(\.name) == ["legacy_total"])
+        let line = try #require(summary.location?.line)
+        #expect(summary.reservedNumbers.first?.location?.line == line + 2)
+        #expect(summary.reservedNames.first?.location?.line == line + 3)
+        #expect(try ProtoFixtures.message("shop.orders.v1.Order").reservedNumbers.isEmpty)
+    }
 }

@@ -44,6 +44,31 @@ import FoundationXML
         #expect(body.contains("consumer at:      contracts/shop/system.yaml:34"))
     }
 
+    /// A static check lists what it covered: every interaction and consumer edge is a case, and
+    /// an edge's case fails only with its own consumer's findings.
+    @Test func checkRunHasOneCasePerCheckedInteractionAndEdge() throws {
+        var check = try ReportFixtures.summary("check")
+        let consumers = Set(check.findings.compactMap(\.consumer))
+        check.checked = [CheckedInteraction(interaction: "orders.CreateOrder"),
+                         CheckedInteraction(interaction: "orders.GetOrder")]
+            + consumers.sorted().map { CheckedInteraction(interaction: "orders.CreateOrder", consumer: $0) }
+            + [CheckedInteraction(interaction: "orders.CreateOrder", consumer: "nobody")]
+        let cases = try Self.cases(try Self.document(check))
+        let edges = consumers.sorted().map { "\($0) -> orders.CreateOrder" }
+        let expected = ["orders.CreateOrder", "orders.GetOrder"] + edges
+            + ["nobody -> orders.CreateOrder", "event order.created"]
+        #expect(cases.map(\.name) == expected)
+        #expect(cases.first { $0.name == "orders.GetOrder" }?.failure == nil)
+        #expect(cases.first { $0.name == "nobody -> orders.CreateOrder" }?.failure == nil)
+        #expect(cases.first { $0.name == edges.first }?.failure == "1 finding(s), first: missing_field")
+
+        // Two systems in one document, a suite each.
+        let document = try XMLDocument(xmlString: JUnitReport.xml([check, check]))
+        #expect(try document.nodes(forXPath: "//testsuite").count == 2)
+        let root = try #require(document.rootElement())
+        #expect(root.attribute(forName: "tests")?.stringValue == "\(2 * cases.count)")
+    }
+
     @Test func hostileStringsStayWellFormedText() throws {
         let summary = try ReportFixtures.summary("xss")
         let xml = JUnitReport(summary).xml()

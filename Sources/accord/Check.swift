@@ -1,0 +1,139 @@
+import AccordContracts
+import AccordReport
+import ArgumentParser
+import Foundation
+import NIOPosix
+
+extension AccordCommand {
+    /// Checks every consumer of a system against its producers.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a system's consumers against its producers' contracts.",
+            discussion: """
+                Loads DIR/system.yaml and the .proto, OpenAPI and JSON Schema files it names, then compares
+                every consumer edge with its producer: fields read but not sent (with near misses), type,
+                list and enum disagreements, required request fields not sent, and consumer copies of .proto
+                messages that disagree with the producer's. DIR defaults to every system under contracts/.
+                Writes reports/check-<system>-<UTC time>/ (summary.json, index.html, junit.xml). Exit 0: no
+                findings; 1: findings; 2: bad input (the contract's problems, with file, line and key).
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "A system folder (with system.yaml), or a folder of systems.")
+        var directory: String = "contracts"
+
+        @Flag(help: "Print the findings as JSON instead of text.")
+        var json = false
+
+        @Option(help: "Also write a JUnit XML report to this file.")
+        var junit: String?
+
+        @Option(help: "Folder the run's results go under.")
+        var reports: String = "reports"
+
+        func run() async throws {
+            global.bootstrap()
+            try await exitingOnBadInput {
+                let startedAt = Date()
+                let systems = try await loadSystems()
+                var outcomes: [CheckOutcome] = []
+                for system in systems {
+                    outcomes.append(CheckOutcome(system: system, findings: findings(of: system)))
+                }
+                try write(outcomes, systems: systems, startedAt: startedAt)
+                if outcomes.contains(where: { !$0.findings.isEmpty }) { throw ExitCode(1) }
+            }
+        }
+
+        /// The checks of one system. `StaticCheck` compares declared schemas; the dynamic check
+        /// (examples driven through running services, payloads checked on the wire) joins here.
+        private func findings(of system: ContractSystem) -> [Finding] {
+            StaticCheck(system: system).findings()
+        }
+
+        /// Every system DIR names, loaded off the cooperative pool (protoc runs as a child process);
+        /// all of their problems are reported together.
+        private func loadSystems() async throws -> [ContractSystem] {
+            let root = URL(fileURLWithPath: directory)
+            let folders = ContractLoader.systemFolders(at: root)
+            guard !folders.isEmpty else {
+                throw BadInput(message: "\(directory): no \(ContractLoader.fileName) here or in its subfolders")
+            }
+            let display = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+            let loaded = try await NIOThreadPool.singleton.runIfActive {
+                folders.map { folder in
+                    let name = folder == root ? display : ContractPathsDisplay.child(display, folder.lastPathComponent)
+                    return Result { () throws(ContractLoadError) in
+                        try ContractLoader().load(folder: folder, displayFolder: name)
+                    }
+                }
+            }
+            let errors = loaded.compactMap { result -> ContractLoadError? in
+                if case .failure(let error) = result { error } else { nil }
+            }
+            guard errors.isEmpty else {
+                throw BadInput(message: errors.map(\.description).joined(separator: "\n"))
+            }
+            return loaded.compactMap { try? $0.get() }
+        }
+
+        private func write(_ outcomes: [CheckOutcome], systems: [ContractSystem], startedAt: Date) throws {
+            if json {
+                say(try Self.jsonText(outcomes))
+            } else {
+                for outcome in outcomes {
+                    for finding in outcome.findings { say(finding.block + "\n") }
+                }
+                for outcome in outcomes { say(outcome.countLine) }
+            }
+            let summaries = zip(outcomes, systems).map { outcome, system in
+                outcome.summary(metadata: .current(contracts: system.displayFolder, startedAt: startedAt,
+                                                   partial: false))
+            }
+            // Results that cannot be written must not pass for a clean run: exit 2 with the reason.
+            if let junit {
+                do {
+                    try Data(JUnitReport.xml(summaries).utf8).write(to: URL(fileURLWithPath: junit), options: .atomic)
+                } catch {
+                    throw BadInput(message: "cannot write \(junit): \(error.localizedDescription)")
+                }
+            }
+            for summary in summaries {
+                // summary.json, index.html and junit.xml, as every run writes them.
+                let folder = URL(fileURLWithPath: reports)
+                    .appendingPathComponent("check-\(summary.name)-\(RunMetadata.folderTimestamp(startedAt))")
+                do {
+                    try RunFolder(folder).write(summary)
+                } catch {
+                    throw BadInput(message: "cannot write \(folder.path): \(error.localizedDescription)")
+                }
+            }
+        }
+
+        /// `{"systems": [{"system": "shop", "findings": [...]}], "findings": N}`
+        static func jsonText(_ outcomes: [CheckOutcome]) throws -> String {
+            struct Output: Encodable {
+                struct System: Encodable {
+                    let system: String
+                    let findings: [Finding]
+                }
+                let systems: [System]
+                let findings: Int
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let output = Output(systems: outcomes.map { .init(system: $0.system, findings: $0.findings) },
+                                findings: outcomes.reduce(0) { $0 + $1.findings.count })
+            return String(decoding: try encoder.encode(output), as: UTF8.self)
+        }
+    }
+}
+
+/// How a system under a folder of systems is named in messages: `contracts/shop`.
+private enum ContractPathsDisplay {
+    static func child(_ folder: String, _ name: String) -> String {
+        folder == "." ? name : folder + "/" + name
+    }
+}
