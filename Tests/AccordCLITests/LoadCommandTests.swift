@@ -78,7 +78,9 @@ import Testing
         #expect(summary["metadata"]?["partial"] == true)
         let count = summary["interactions"]?[0]?["count"]?.numberValue?.int64Value ?? 0
         #expect(count > 50 && count < 1000)
-        #expect(summary["verdict"]?["notes"]?[0]?.stringValue?.contains("interrupted") == true)
+        // Among the notes (a busy machine may add "fell behind" too), the interruption is said.
+        guard case .array(let notes)? = summary["verdict"]?["notes"] else { Issue.record("no notes"); return }
+        #expect(notes.contains { $0.stringValue?.contains("interrupted") == true }, "\(notes)")
         server.signal(SIGTERM)
         _ = try await server.wait(timeout: 20)
     }
