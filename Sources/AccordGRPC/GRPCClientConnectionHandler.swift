@@ -91,15 +91,6 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         startSession(context: context, role: .client, settings: configuration.settings)
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        receive(data)
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { pump() }
-        context.fireChannelWritabilityChanged()
-    }
-
     func channelInactive(context: ChannelHandlerContext) {
         health.markUnusable()
         settingsPromise?.fail(ChannelError.eof)
@@ -107,11 +98,6 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         for id in open { complete(id, status: GRPCStatus(.unavailable, "the connection closed"), outcome: .connectionLost) }
         onEvent?(.closed(connectionID: connectionID, openStreams: open))
         context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        logger.debug("connection error", metadata: [LogKey.error: "\(error)"])
-        context.close(promise: nil)
     }
 
     // MARK: - Calls

@@ -87,26 +87,12 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, ChannelOutboundH
         startSession(context: context, role: .server, settings: configuration.settings)
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        receive(data)
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { pump() }
-        context.fireChannelWritabilityChanged()
-    }
-
     func channelInactive(context: ChannelHandlerContext) {
         shutdown.connectionClosed()
         pingTimeout?.cancel()
         for stream in streams.values { abandon(stream, reason: "the connection closed") }
         streams.removeAll()
         context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        logger.debug("connection error", metadata: [LogKey.error: "\(error)"])
-        context.close(promise: nil)
     }
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {

@@ -31,6 +31,23 @@ extension NGHTTP2ChannelHandler {
         }
     }
 
+    // The channel events both ends handle alike. (As the most refined protocol's
+    // implementations they are the handlers' witnesses, not NIO's forwarding defaults.)
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        receive(data)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { pump() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logger.debug("connection error", metadata: [LogKey.error: "\(error)"])
+        context.close(promise: nil)
+    }
+
     /// Feeds received bytes; on a protocol error nghttp2 has queued a GOAWAY naming the
     /// problem (bad preface, frame too large, ...), which goes out before the close.
     func receive(_ data: NIOAny) {
