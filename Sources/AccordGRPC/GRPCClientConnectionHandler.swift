@@ -209,7 +209,7 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
             closed(streamID, code: code)
         case .settingsReceived:
             settingsPromise?.succeed()
-        case .endStream, .pingAckReceived, .goawaySent, .trailersDue:
+        case .endStream, .pingAckReceived, .goawaySent, .trailersDue, .protocolError:
             break
         }
     }

@@ -56,6 +56,8 @@ enum HTTP2Event {
     /// The local side's GOAWAY went out, with the last-stream-id it announced and its code
     /// (NO_ERROR for a shutdown; anything else is nghttp2 ending a session it judged broken).
     case goawaySent(lastStreamID: Int32, code: HTTP2ErrorCode)
+    /// nghttp2 found the peer (or us) breaking the protocol; its own words, for the logs.
+    case protocolError(String)
     /// A data provider finished its body and the stream now needs its trailers submitted.
     case trailersDue(streamID: Int32)
 }

@@ -67,7 +67,13 @@ extension NGHTTP2ChannelHandler {
     func pump() {
         guard let session, let context else { return }
         repeat {
-            for event in session.takeEvents() { handle(event) }
+            for event in session.takeEvents() {
+                if case .protocolError(let message) = event {
+                    logger.notice("HTTP/2 protocol error", metadata: [LogKey.error: "\(message)"])
+                } else {
+                    handle(event)
+                }
+            }
             guard context.channel.isWritable else { break }
             do {
                 try session.send(into: &outbound)

@@ -64,6 +64,7 @@ final class NGHTTP2Session {
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunkRecv)
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose)
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, onFrameSend)
+        nghttp2_session_callbacks_set_error_callback2(callbacks, onError)
 
         var option: OpaquePointer?
         try check(nghttp2_option_new(&option))
@@ -298,6 +299,10 @@ final class NGHTTP2Session {
         }
     }
 
+    fileprivate func error(_ message: UnsafeBufferPointer<CChar>) {
+        events.append(.protocolError(String(decoding: UnsafeRawBufferPointer(message), as: UTF8.self)))
+    }
+
     fileprivate func readBody(
         streamID: Int32, into destination: UnsafeMutablePointer<UInt8>, length: Int,
         flags: UnsafeMutablePointer<UInt32>
@@ -400,6 +405,11 @@ private let onStreamClose: nghttp2_on_stream_close_callback = { _, streamID, err
 
 private let onFrameSend: nghttp2_on_frame_send_callback = { _, frame, userData in
     if let frame { owner(userData).frameSent(frame) }
+    return 0
+}
+
+private let onError: nghttp2_error_callback2 = { _, _, message, length, userData in
+    if let message { owner(userData).error(UnsafeBufferPointer(start: message, count: length)) }
     return 0
 }
 
