@@ -122,7 +122,9 @@ let package = Package(
             name: "AccordHTTPBench",
             dependencies: [
                 "AccordHTTP",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "bench/AccordHTTPBench"

@@ -61,7 +61,7 @@ import Testing
             #expect(await connection.read { $0.hasSuffix("}") }.hasPrefix("HTTP/1.1 200 OK"))
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
-            #expect(connection.closedByPeer)
+            #expect(await eventually { connection.closedByPeer })
             await connection.close()
         }
     }
