@@ -108,6 +108,7 @@ let package = Package(
             name: "AccordHTTPTests",
             dependencies: [
                 "AccordHTTP", "AccordJSON", "AccordTestSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
