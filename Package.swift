@@ -200,6 +200,7 @@ let package = Package(
             name: "AccordHTTPTests",
             dependencies: [
                 "AccordHTTP", "AccordJSON", "AccordTestSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -219,7 +220,9 @@ let package = Package(
             name: "AccordHTTPBench",
             dependencies: [
                 "AccordHTTP",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "bench/AccordHTTPBench"

@@ -22,8 +22,14 @@ public final class HTTPClient: Sendable {
     /// Sends `request` and returns its outcome; failures are in the exchange's result.
     public func execute(_ request: HTTPClientRequest) async -> HTTPClientExchange {
         let start = HTTPClock.now()
-        // The future never fails: errors travel in the exchange.
-        return try! await eventLoop.flatSubmit { self.loopPool.execute(request, intendedStart: start) }.get()
+        do {
+            return try await eventLoop.flatSubmit { self.loopPool.execute(request, intendedStart: start) }.get()
+        } catch {
+            // The pool's future carries errors in the exchange; only a stopped event loop gets here.
+            return HTTPClientExchange(
+                tag: 0, timestamps: HTTPRequestTimestamps(intendedStart: start),
+                result: .failure(HTTPClientError(.poolClosed, "event loop stopped: \(error)")))
+        }
     }
 
     /// Connection events so far, by kind.

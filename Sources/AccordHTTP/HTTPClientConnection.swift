@@ -89,7 +89,13 @@ final class HTTPClientConnection: ChannelInboundHandler {
                 case .head(let parsed):
                     head = parsed
                 case .body(var slice):
-                    if body == nil { body = slice } else { body!.writeBuffer(&slice) }
+                    if var existing = body {
+                        body = nil  // one owner, so the append does not copy more than it must
+                        existing.writeBuffer(&slice)
+                        body = existing
+                    } else {
+                        body = slice
+                    }
                 case .end:
                     finishResponse(at: now)
                 }

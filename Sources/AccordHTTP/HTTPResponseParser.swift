@@ -135,7 +135,8 @@ struct HTTPResponseParser {
             return nil
         }
         headPending = false
-        let head = buffer.readSlice(length: length)!
+        // `length` was measured in these readable bytes.
+        guard let head = buffer.readSlice(length: length) else { return nil }
         let hasBody = bodyExpected && framing.status != 204 && framing.status != 304 && framing.status >= 200
         if !hasBody {
             state = .endPending
@@ -300,7 +301,7 @@ struct HTTPResponseParser {
             if buffer.readableBytes > limit { throw Error(message: "chunk or trailer line too long") }
             return nil
         }
-        let line = buffer.readSlice(length: end)!
+        guard let line = buffer.readSlice(length: end) else { return nil }
         buffer.moveReaderIndex(forwardBy: 2)
         return line
     }

@@ -63,11 +63,25 @@ final class HTTPServerConnectionHandler: ChannelDuplexHandler, RemovableChannelH
         context.fireChannelInactive()
     }
 
+    /// Reads only when the machine wants input and the peer keeps up with our responses: a client
+    /// that pipelines requests without reading the answers must not make them pile up here.
     func read(context: ChannelHandlerContext) {
-        if machine.readsAllowed {
+        if machine.readsAllowed && context.channel.isWritable {
             context.read()
         } else {
             readPending = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        resumeReading(context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func resumeReading(_ context: ChannelHandlerContext) {
+        if readPending && machine.readsAllowed && context.channel.isWritable {
+            readPending = false
+            context.read()
         }
     }
 
@@ -134,10 +148,7 @@ final class HTTPServerConnectionHandler: ChannelDuplexHandler, RemovableChannelH
         while let input = machine.nextPendingInput() {
             perform(machine.receive(input), context: context)
         }
-        if readPending && machine.readsAllowed {
-            readPending = false
-            context.read()
-        }
+        resumeReading(context)
     }
 
     private func write(
@@ -168,6 +179,7 @@ final class HTTPServerConnectionHandler: ChannelDuplexHandler, RemovableChannelH
             context.close(mode: .output, promise: nil)
             context.eventLoop.assumeIsolated().scheduleTask(in: lingerTime) { context.close(promise: nil) }
         }
+        // Drain what the peer still sends, whatever the writability.
         if readPending {
             readPending = false
             context.read()
