@@ -1,16 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOCore
 
-/// Nanoseconds on the monotonic clock: cheap, and immune to wall-clock jumps.
+/// Nanoseconds on the monotonic clock, immune to wall-clock jumps. The same source as
+/// NIO's deadlines, the HTTP client's `HTTPClock` and `DispatchTime`, so timestamps from
+/// every transport and from process timelines subtract from each other meaningfully.
 public enum MonotonicTime {
     @inline(__always)
-    public static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
+    public static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
 }
 
 /// When each step of a client call happened, in `MonotonicTime` nanoseconds.

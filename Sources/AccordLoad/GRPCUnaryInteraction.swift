@@ -11,13 +11,14 @@ public struct GRPCUnaryInteraction: LoadInteraction {
     public let connectionsPerWorker: Int
     public let timeout: Duration?
     public let metadata: GRPCMetadata
-    /// The request message for sequence number n (templating happens here).
-    public let payload: @Sendable (UInt64) -> ByteBuffer
+    /// The request message for sequence number n (templating happens here); nil when the
+    /// template does not render into a valid message, which counts as a `payload` error.
+    public let payload: @Sendable (UInt64) -> ByteBuffer?
 
     public init(
         name: String, host: String = "127.0.0.1", port: Int, path: String, connectionsPerWorker: Int = 1,
         timeout: Duration? = nil, metadata: GRPCMetadata = GRPCMetadata(),
-        payload: @escaping @Sendable (UInt64) -> ByteBuffer
+        payload: @escaping @Sendable (UInt64) -> ByteBuffer?
     ) {
         self.name = name
         self.host = host
@@ -54,9 +55,13 @@ public struct GRPCUnaryInteraction: LoadInteraction {
         }
 
         func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
+            guard let request = interaction.payload(sequence) else {
+                let now = MonotonicTime.now()
+                return done(RequestOutcome(error: "payload", sentAt: now, endedAt: now))
+            }
             let done = NIOLoopBound(done, eventLoop: eventLoop)
             client.startUnary(
-                path: interaction.path, request: interaction.payload(sequence), metadata: interaction.metadata,
+                path: interaction.path, request: request, metadata: interaction.metadata,
                 timeout: interaction.timeout, on: eventLoop
             ).hop(to: eventLoop).whenSuccess { result in
                 done.value(RequestOutcome(

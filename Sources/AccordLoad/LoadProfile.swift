@@ -83,9 +83,8 @@ public struct LoadProfile: Sendable {
         default:
             r.report("/model", "expected open or closed, got \"\(modelName)\"")
         }
-        let connections = r.object("/connections", keys: ["http", "grpc"], required: false)
-        let limits = r.object("/limits", keys: ["max_in_flight", "timeout"], required: false)
-        _ = (connections, limits)
+        _ = r.object("/connections", keys: ["http", "grpc"], required: false)
+        _ = r.object("/limits", keys: ["max_in_flight", "timeout"], required: false)
         let mix = (r.array("/mix", required: true) ?? []).indices.compactMap { entry(&r, "/mix/\($0)") }
         var names = Set<String>()
         for (index, entry) in mix.enumerated() where !names.insert(entry.name).inserted {

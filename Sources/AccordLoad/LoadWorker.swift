@@ -41,6 +41,8 @@ final class LoadWorker {
     private var windowEnd: UInt64 = .max
     private var inFlight = 0
     private var pending: UInt64?
+    /// The schedule is held at max in flight (no timer pending): the next completion resumes it.
+    private var heldAtLimit = false
     private var timer: Scheduled<Void>?
     private var stopped = false
     private var random: SplitMix64
@@ -107,6 +109,7 @@ final class LoadWorker {
 
     private func tick() {
         guard !stopped, case .open(var schedule) = model else { return }
+        heldAtLimit = false
         let now = MonotonicTime.now()
         while inFlight < maxInFlight {
             guard let next = pending ?? schedule.next() else {
@@ -127,9 +130,10 @@ final class LoadWorker {
             generator.scheduled += 1
             fire(intended: due)
         }
-        // At max in flight: the schedule waits where it is; completions resume it, and
-        // the wait shows as latency because it counts from the intended time.
+        // At max in flight: the schedule waits where it is; the next completion resumes it,
+        // and the wait shows as latency because it counts from the intended time.
         model = .open(schedule)
+        heldAtLimit = true
     }
 
     private func fire(intended: UInt64) {
@@ -159,7 +163,8 @@ final class LoadWorker {
         }
         switch model {
         case .open:
-            if pending != nil || !stopped { tick() }
+            // Otherwise a timer for the next arrival is already pending: one per arrival.
+            if heldAtLimit { tick() }
         case .closed:
             if !stopped && MonotonicTime.now() < endNanos {
                 generator.scheduled += 1

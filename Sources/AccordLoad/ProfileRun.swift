@@ -58,7 +58,7 @@ public enum ProfileRun {
                     name: entry.name, host: host, port: port, path: path,
                     connectionsPerWorker: max(1, profile.grpcConnections / workers), timeout: profile.timeout,
                     metadata: grpcMetadata,
-                    payload: { sequence in constant ?? ((try? encode(sequence)) ?? ByteBuffer()) })
+                    payload: { sequence in constant ?? (try? encode(sequence)) })
             case .http(let host, let port, let method, let path, let headers, let body):
                 let target: HTTPTarget
                 do {

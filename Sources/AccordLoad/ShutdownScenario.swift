@@ -75,9 +75,9 @@ public final class ShutdownScenario: Sendable {
     /// Runs beside the load (see `LoadRunner.run(scenario:)`).
     public func run(_ control: LoadRunControl) async {
         let due = control.startNanos + UInt64(step.at.nanoseconds)
-        while MonotonicTime.now() < due {
-            guard (try? await Task.sleep(for: .milliseconds(min(50, Int((due - MonotonicTime.now()) / 1_000_000) + 1)))) != nil
-            else { return }
+        let now = MonotonicTime.now()
+        if due > now {
+            guard (try? await Task.sleep(nanoseconds: due - now)) != nil else { return }
         }
         guard let process = fleet.process(step.service) else {
             record("error", "service \(step.service) is not running")

@@ -220,7 +220,13 @@ public final class ManagedProcess: Sendable {
         return await waitForExit(timeout: .seconds(5))
     }
 
-    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+    /// CLOCK_MONOTONIC, the clock NIO's deadlines (and so every load timestamp) read on Linux,
+    /// so a timeline's steps and the requests around them share one time base.
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
 }
 
 /// `SIGTERM` for 15: the names timelines and reports print.
