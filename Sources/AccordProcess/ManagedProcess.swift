@@ -18,9 +18,11 @@ public final class ManagedProcess: Sendable {
         }
     }
 
-    /// When is a service ready: when its port accepts connections, or when it prints a line.
+    /// When is a service ready: when its port accepts connections, when a health check answers
+    /// 2xx, or when it prints a line.
     public enum Readiness: Sendable, Hashable {
         case port(Int)
+        case httpGet(port: Int, path: String)
         case outputLine(containing: String)
     }
 
@@ -180,6 +182,7 @@ public final class ManagedProcess: Sendable {
             let ready =
                 switch readiness {
                 case .port(let port): LocalPort.accepts(port)
+                case .httpGet(let port, let path): await Self.offPool { LocalPort.answersHTTP(port, path: path) }
                 case .outputLine(let marker): output.contains(marker)
                 }
             if ready {
@@ -218,6 +221,13 @@ public final class ManagedProcess: Sendable {
         if let exit = await waitForExit(timeout: grace) { return exit }
         send(SIGKILL)
         return await waitForExit(timeout: .seconds(5))
+    }
+
+    /// Runs a blocking probe on a thread of its own, not on Swift's cooperative pool.
+    private static func offPool(_ probe: @escaping @Sendable () -> Bool) async -> Bool {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: probe()) }.start()
+        }
     }
 
     /// CLOCK_MONOTONIC, the clock NIO's deadlines (and so every load timestamp) read on Linux,

@@ -62,6 +62,22 @@ import Testing
         #expect(await server.stop(grace: .seconds(5)) == .signal(SIGTERM))
     }
 
+    @Test func readinessByHealthCheckWaitsForA2xx() async throws {
+        let port = try LocalPort.free()
+        // Python's http.server answers 404 for /healthz until the file exists: not ready until then.
+        let directory = try Repository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try ManagedProcess.launch(
+            ["python3", "-m", "http.server", "--bind", "127.0.0.1", "\(port)"], directory: directory)
+        defer { server.send(SIGKILL) }
+        try await server.waitUntilReady(.port(port))
+        await #expect(throws: ManagedProcess.NotReady.self) {
+            try await server.waitUntilReady(.httpGet(port: port, path: "/healthz"), timeout: .milliseconds(500))
+        }
+        try Data("ok".utf8).write(to: directory.appendingPathComponent("healthz"))
+        try await server.waitUntilReady(.httpGet(port: port, path: "/healthz"), timeout: .seconds(10))
+    }
+
     @Test(arguments: [("TERM", SIGTERM), ("SIGINT", SIGINT), ("sigkill", SIGKILL)])
     func namesSignals(name: String, number: Int32) {
         #expect(SignalName.number(name) == number)
