@@ -142,10 +142,29 @@ let package = Package(
             dependencies: ["AccordDocuments", "AccordJSON", "AccordProto", "AccordOpenAPI", "AccordReport"]
         ),
 
+        .target(
+            name: "AccordSystem",
+            dependencies: [
+                "AccordContracts", "AccordProcess", "AccordAMQP", "AccordDocuments",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .target(
+            name: "AccordCheck",
+            dependencies: [
+                "AccordContracts", "AccordGRPC", "AccordHTTP", "AccordAMQP", "AccordJSON", "AccordOpenAPI",
+                "AccordProto", "AccordReport", "AccordLoad", "AccordDocuments",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
         .executableTarget(
             name: "accord",
             dependencies: [
                 "AccordContracts", "AccordProto", "AccordGRPC", "AccordServices", "AccordLoad", "AccordReport",
+                "AccordCheck", "AccordSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

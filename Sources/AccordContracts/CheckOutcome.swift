@@ -6,9 +6,12 @@ public struct CheckOutcome: Sendable {
     public let system: String
     public let checked: [CheckedInteraction]
     public var findings: [Finding]
+    /// What the dynamic check ran (`6 examples run, 5 as expected; 4 messages seen`); nil when it did not.
+    public var dynamicLine: String?
 
-    public init(system: ContractSystem, findings: [Finding]) {
+    public init(system: ContractSystem, findings: [Finding], dynamicLine: String? = nil) {
         self.system = system.name
+        self.dynamicLine = dynamicLine
         checked = system.interactions.map { CheckedInteraction(interaction: $0) }
             + system.consumerEdges.map { CheckedInteraction(interaction: $0.interaction, consumer: $0.consumer) }
         self.findings = findings
@@ -37,7 +40,8 @@ public struct CheckOutcome: Sendable {
         let exitCode = findings.isEmpty ? 0 : 1
         return RunSummary(
             kind: "check", name: system, metadata: metadata,
-            verdict: Verdict(passed: exitCode == 0, exitCode: exitCode, notes: [countLine]), findings: findings,
+            verdict: Verdict(passed: exitCode == 0, exitCode: exitCode, notes: [countLine] + (dynamicLine.map { [$0] } ?? [])),
+            findings: findings,
             checked: checked)
     }
 }

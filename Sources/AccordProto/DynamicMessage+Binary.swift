@@ -309,3 +309,35 @@ extension ProtoValue {
         }
     }
 }
+
+extension DynamicMessage {
+    /// The fields that arrived but that the message's type does not declare, in arrival order,
+    /// here and in nested messages: the dotted path (proto names) of the message that holds each
+    /// ("" for this one) and its number. What a producer sends beyond its own schema.
+    public var unknownFieldPaths: [(path: String, number: Int32)] {
+        var found: [(path: String, number: Int32)] = []
+        collectUnknown(prefix: "", into: &found)
+        return found
+    }
+
+    private func collectUnknown(prefix: String, into found: inout [(path: String, number: Int32)]) {
+        unknownFields.withUnsafeBufferPointer { bytes in
+            var reader = WireReader(bytes)
+            while !reader.isAtEnd {
+                let offset = reader.index
+                guard let tag = try? reader.varint(), (try? reader.skip(wireType: UInt8(tag & 7), at: offset)) != nil
+                else { break }
+                found.append((String(prefix.dropLast()), Int32(truncatingIfNeeded: tag >> 3)))
+            }
+        }
+        for (field, value) in setFields {
+            let path = prefix + field.name + "."
+            switch value {
+            case .message(let nested): nested.collectUnknown(prefix: path, into: &found)
+            case .list(let items):
+                for case .message(let nested) in items { nested.collectUnknown(prefix: path, into: &found) }
+            default: break
+            }
+        }
+    }
+}

@@ -1,5 +1,7 @@
+import AccordCheck
 import AccordContracts
 import AccordReport
+import AccordSystem
 import ArgumentParser
 import Foundation
 import NIOPosix
@@ -13,9 +15,14 @@ extension AccordCommand {
                 Loads DIR/system.yaml and the .proto, OpenAPI and JSON Schema files it names, then compares
                 every consumer edge with its producer: fields read but not sent (with near misses), type,
                 list and enum disagreements, required request fields not sent, and consumer copies of .proto
-                messages that disagree with the producer's. DIR defaults to every system under contracts/.
-                Writes reports/check-<system>-<UTC time>/ (summary.json, index.html, junit.xml). Exit 0: no
-                findings; 1: findings; 2: bad input (the contract's problems, with file, line and key).
+                messages that disagree with the producer's. Then, unless --static, it starts the system
+                (reference services, commands, and a managed broker when it has events and AMQP_URL is not
+                set), drives every example, compares each status, and checks every payload on the wire
+                (responses, bodies, and the events a tap queue sees) against the producer's declared schema
+                and each consumer's reads. DIR defaults to every system under contracts/. Writes
+                reports/check-<system>-<UTC time>/ (summary.json, index.html, junit.xml). Exit 0: no
+                findings; 1: findings or failed examples; 2: bad input (the contract's problems, with file,
+                line and key) or a system that cannot run (a service that will not start, no broker).
                 """
         )
 
@@ -33,6 +40,9 @@ extension AccordCommand {
         @Option(help: "Folder the run's results go under.")
         var reports: String = "reports"
 
+        @Flag(name: .customLong("static"), help: "Only compare declarations: start nothing, drive no example.")
+        var staticOnly = false
+
         func run() async throws {
             global.bootstrap()
             try await exitingOnBadInput {
@@ -40,17 +50,43 @@ extension AccordCommand {
                 let systems = try await loadSystems()
                 var outcomes: [CheckOutcome] = []
                 for system in systems {
-                    outcomes.append(CheckOutcome(system: system, findings: findings(of: system)))
+                    let findings = StaticCheck(system: system).findings()
+                    guard !staticOnly else {
+                        outcomes.append(CheckOutcome(system: system, findings: findings))
+                        continue
+                    }
+                    let report = try await dynamicCheck(system)
+                    let passed = report.examples.filter(\.passed).count
+                    let line = "\(system.name): \(report.examples.count) examples run, \(passed) as expected; "
+                        + "\(report.messagesSeen) messages seen on the wire"
+                    outcomes.append(CheckOutcome(system: system, findings: findings + report.findings, dynamicLine: line))
                 }
                 try write(outcomes, systems: systems, startedAt: startedAt)
                 if outcomes.contains(where: { !$0.findings.isEmpty }) { throw ExitCode(1) }
             }
         }
 
-        /// The checks of one system. `StaticCheck` compares declared schemas; the dynamic check
-        /// (examples driven through running services, payloads checked on the wire) joins here.
-        private func findings(of system: ContractSystem) -> [Finding] {
-            StaticCheck(system: system).findings()
+        /// Starts the system, drives its examples and watches its events, then stops it. A system
+        /// that cannot run is bad input (exit 2), never a silent pass.
+        private func dynamicCheck(_ system: ContractSystem) async throws -> DynamicCheck.Report {
+            let environment = ProcessInfo.processInfo.environment["AMQP_URL"]
+            let options = SystemRunner.Options(
+                reference: .init(accordExecutable: AccordExecutable.path, logLevel: "\(global.logLevel)"),
+                amqpURL: environment.flatMap { $0.isEmpty ? nil : $0 })
+            let runner: SystemRunner
+            do {
+                runner = try await SystemRunner.start(system, options: options)
+            } catch {
+                throw BadInput(message: "\(system.displayFolder): cannot run the system: \(error)")
+            }
+            do {
+                let report = try await DynamicCheck(system: system, directory: runner.directory).run()
+                await runner.stop()
+                return report
+            } catch {
+                await runner.stop()
+                throw BadInput(message: "\(system.displayFolder): \(error)")
+            }
         }
 
         /// Every system DIR names, loaded off the cooperative pool (protoc runs as a child process);
@@ -86,7 +122,10 @@ extension AccordCommand {
                 for outcome in outcomes {
                     for finding in outcome.findings { say(finding.block + "\n") }
                 }
-                for outcome in outcomes { say(outcome.countLine) }
+                for outcome in outcomes {
+                    say(outcome.countLine)
+                    if let line = outcome.dynamicLine { say(line) }
+                }
             }
             let summaries = zip(outcomes, systems).map { outcome, system in
                 outcome.summary(metadata: .current(contracts: system.displayFolder, startedAt: startedAt,

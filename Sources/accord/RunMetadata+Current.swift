@@ -34,3 +34,10 @@ extension RunMetadata {
         return process.terminationStatus == 0 && !text.isEmpty ? text : nil
     }
 }
+
+/// This accord binary, for the reference services it launches as `accord serve` processes.
+enum AccordExecutable {
+    static var path: String {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+    }
+}

@@ -136,6 +136,9 @@ import Testing
         var partial = try DynamicMessage(binary: bytes, type: prefix)
         #expect(partial["f_double"] == .double(2))
         #expect(!partial.unknownFields.isEmpty)
+        let unknown = try ["f_string", "f_money"].map { try #require(full.field(named: $0)?.number) }
+        #expect(partial.unknownFieldPaths.map(\.number) == unknown)
+        #expect(partial.unknownFieldPaths.map(\.path) == ["", ""])
         try partial.set("f_float", to: .float(1))
         let back = try DynamicMessage(binary: partial.serializedBytes(), type: full)
         #expect(back["f_string"] == .string("kept"))
