@@ -206,6 +206,15 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "AccordCheckTests",
+            dependencies: ["AccordCheck", "AccordContracts", "AccordJSON", "AccordTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AccordSystemTests",
+            dependencies: ["AccordSystem", "AccordContracts", "AccordProcess", "AccordTestSupport"]
+        ),
+        .testTarget(
             name: "AccordAMQPTests",
             dependencies: ["AccordAMQP", "AccordJSON", "AccordTestSupport"],
             resources: [.copy("Fixtures")]

@@ -39,11 +39,82 @@ import Testing
         #expect(summary["findings"] == [])
     }
 
+    static func fixture(_ name: String) -> String {
+        Repository.root.appendingPathComponent("Tests/AccordCLITests/Fixtures/\(name)").path
+    }
+
+    /// A Python service started as `run: command` whose code answers `userId` where its own OpenAPI
+    /// document says `user_id`: only the wire shows it, to the producer's schema and to the consumer.
+    @Test func theDynamicCheckCatchesAProducerWhoseWireDiffersFromItsContract() async throws {
+        guard try ExternalTool.available("python3") else { return }
+        let reports = try Repository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: reports) }
+        let result = try await Self.check([Self.fixture("wire-drift"), "--json", "--reports", reports.path])
+        #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
+        let output = try JSONParser.parse(result.stdout)
+        guard case .array(let findings)? = output["systems"]?[0]?["findings"] else {
+            Issue.record("no findings in \(output)")
+            return
+        }
+        let schema = try #require(findings.first { $0["kind"] == "wire_schema_violation" })
+        #expect(schema["fieldPath"] == "user_id" && schema["interaction"] == "users GET /users/{id}")
+        #expect(schema["suggestion"]?.stringValue?.contains("userId") == true)
+        #expect(schema["producerLocation"]?.stringValue?.hasSuffix("wire-drift/users.yaml:15") == true, "\(schema)")
+        #expect(schema["consumerLocation"]?.stringValue?.hasSuffix("wire-drift/system.yaml:11") == true, "\(schema)")
+        let read = try #require(findings.first { $0["kind"] == "wire_missing_field" })
+        #expect(read["consumer"] == "web" && read["fieldPath"] == "user_id")
+        #expect(read["producerSays"]?.stringValue?.contains("it has userId") == true, "\(read)")
+        #expect(read["consumerLocation"]?.stringValue?.hasSuffix("wire-drift/system.yaml:20") == true, "\(read)")
+        #expect(findings.count == 2, "\(output)")
+    }
+
+    /// A grpcio service that answers INTERNAL where its example expects NOT_FOUND fails the check,
+    /// and a field its .proto does not declare is reported from the bytes on the wire.
+    @Test func anExampleExpectingNotFoundFailsWhenTheServiceAnswersInternal() async throws {
+        guard try ExternalTool.pythonModuleAvailable("grpc") else { return }
+        let reports = try Repository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: reports) }
+        let result = try await Self.check([Self.fixture("status-drift"), "--reports", reports.path])
+        #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
+        let blocks = result.stdout.components(separatedBy: "\n\n")
+        let status = try #require(blocks.first { $0.hasPrefix("[status_mismatch] status-drift/things, things.GetThing") })
+        #expect(status.contains("answered INTERNAL: lookup failed"), "\(status)")
+        #expect(status.contains("expects NOT_FOUND") && status.contains("clients retry INTERNAL"), "\(status)")
+        #expect(status.contains("status-drift/system.yaml:15"), "\(status)")
+        let unknown = try #require(blocks.first { $0.hasPrefix("[wire_unknown_field]") })
+        #expect(unknown.contains("field number 9") && unknown.contains("status-drift/things.proto:9"), "\(unknown)")
+        #expect(result.stdout.contains("status-drift: 2 examples run, 1 as expected"), "\(result.stdout)")
+    }
+
+    /// A command that dies before it is ready is an infrastructure failure: exit 2 with its output.
+    @Test func aServiceThatWillNotStartExitsWithTwoAndItsOutput() async throws {
+        let folder = try Repository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+            system: broken
+            services:
+              lonely:
+                rest: { openapi: api.yaml }
+                run: command
+                command: [sh, -c, "echo cannot bind the port >&2; exit 3"]
+            """.write(to: folder.appendingPathComponent("system.yaml"), atomically: true, encoding: .utf8)
+        try """
+            openapi: 3.1.0
+            info: { title: t, version: "1" }
+            paths: {}
+            """.write(to: folder.appendingPathComponent("api.yaml"), atomically: true, encoding: .utf8)
+        let result = try await Self.check([folder.path, "--reports", folder.path])
+        #expect(result.status == 2, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stderr.contains("system.yaml:6"), "\(result.stderr)")
+        #expect(result.stderr.contains("service lonely") && result.stderr.contains("exit code 3"), "\(result.stderr)")
+        #expect(result.stderr.contains("cannot bind the port"), "\(result.stderr)")
+    }
+
     @Test func theDriftedShopFailsWithEveryKindExplained() async throws {
         guard try ExternalTool.available("protoc") else { return }
         let reports = try Repository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: reports) }
-        let result = try await Self.check([Self.contracts("shop-drifted"), "--reports", reports.path])
+        let result = try await Self.check(["--static", Self.contracts("shop-drifted"), "--reports", reports.path])
         #expect(result.status == 1, "\(result.stderr)")
         let blocks = result.stdout.components(separatedBy: "\n\n").filter { $0.hasPrefix("[") }
         for kind in Self.kinds {
@@ -67,7 +138,7 @@ import Testing
         let scratch = try Repository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let junit = scratch.appendingPathComponent("junit.xml")
-        let result = try await Self.check([Self.contracts("shop-drifted"), "--json", "--junit", junit.path,
+        let result = try await Self.check(["--static", Self.contracts("shop-drifted"), "--json", "--junit", junit.path,
                                            "--reports", scratch.path])
         #expect(result.status == 1, "\(result.stderr)")
         let json = try JSONParser.parse(result.stdout)
@@ -96,7 +167,7 @@ import Testing
         guard try ExternalTool.available("protoc") else { return }
         let reports = try Repository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: reports) }
-        let result = try await Self.check([Repository.root.appendingPathComponent("contracts").path,
+        let result = try await Self.check(["--static", Repository.root.appendingPathComponent("contracts").path,
                                            "--reports", reports.path])
         #expect(result.status == 1)
         #expect(result.stdout.contains("shop: no findings"))
@@ -129,7 +200,7 @@ import Testing
         let reports = try Repository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: reports) }
         let junit = reports.appendingPathComponent("no/such/folder/junit.xml").path
-        let result = try await Self.check([Self.contracts("shop"), "--junit", junit, "--reports", reports.path])
+        let result = try await Self.check(["--static", Self.contracts("shop"), "--junit", junit, "--reports", reports.path])
         #expect(result.status == 2)
         #expect(result.stderr.contains("cannot write \(junit)"), "\(result.stderr)")
     }
