@@ -41,22 +41,52 @@ public struct RPCHandler: Sendable {
                              filters: filters)
     }
 
-    /// The gRPC status a plan answers with.
-    public func status(of plan: StorePlan) -> RPCStatus {
+    /// The answer to one request: the plan's status (the behaviour's `missing` and `invalid`
+    /// statuses for those outcomes) and, when OK, the response messages as proto3 JSON.
+    public func handle(_ request: JSONValue, in store: inout RecordStore) -> RPCResult {
+        let plan = self.store.plan(request, in: &store)
         switch plan.outcome {
-        case .ok: .ok
-        case .missing: behaviour.missing
-        case .invalid: behaviour.invalid
+        case .ok:
+            return RPCResult(status: .ok, message: "", responses: responses(for: plan), change: plan.change,
+                             events: plan.events)
+        case .missing: return RPCResult(status: behaviour.missing, message: plan.message)
+        case .invalid: return RPCResult(status: behaviour.invalid, message: plan.message)
         }
     }
 
-    /// The response messages, as proto3 JSON: the record itself or wrapped in the `record`
-    /// field; `list` streams one message per record, or fills the repeated field of a unary one.
-    public func responses(for plan: StorePlan) -> [JSONValue] {
+    /// The record itself or wrapped in the `record` field; `list` streams one message per
+    /// record, or fills the repeated field of a unary response.
+    private func responses(for plan: StorePlan) -> [JSONValue] {
         let records = plan.records.map(JSONValue.object)
         if let listField { return [[listField: .array(records)]] }
-        let wrapped = records.map { record in behaviour.handling.record.map { JSONValue.object([$0: record]) } ?? record }
+        let wrapped = records.map { record in
+            behaviour.handling.record.map { JSONValue.object([$0: record]) } ?? record
+        }
         guard behaviour.handling.action == .list else { return Array(wrapped.prefix(1)) }
         return wrapped
+    }
+}
+
+/// What a gRPC method answers: a status, and when it is OK the response messages (proto3 JSON),
+/// the change to make to the store and the events to publish first.
+public struct RPCResult: Sendable, Hashable {
+    public var status: RPCStatus
+    public var message: String
+    public var responses: [JSONValue]
+    public var change: RecordChange?
+    public var events: [PlannedEvent]
+
+    public init(status: RPCStatus, message: String, responses: [JSONValue] = [], change: RecordChange? = nil,
+                events: [PlannedEvent] = []) {
+        self.status = status
+        self.message = message
+        self.responses = responses
+        self.change = change
+        self.events = events
+    }
+
+    /// A method the behaviour does not list.
+    public static func unimplemented(_ method: String) -> RPCResult {
+        RPCResult(status: .unimplemented, message: "\(method) is not implemented by this reference service")
     }
 }

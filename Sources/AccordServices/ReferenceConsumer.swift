@@ -25,7 +25,8 @@ struct ReferenceConsumer: Sendable {
 
     private func process(_ delivery: AMQPDelivery) async {
         var logger = self.logger
-        logger[metadataKey: ServiceLogKey.correlationID] = "\(CorrelationID.resolve(delivery.properties.correlationID))"
+        let correlationID = CorrelationID.resolve(delivery.properties.correlationID)
+        logger[metadataKey: ServiceLogKey.correlationID] = "\(correlationID)"
         logger[metadataKey: ServiceLogKey.event] = "\(codec.event.name)"
         logger[metadataKey: ServiceLogKey.queue] = "\(queue)"
         do {

@@ -24,7 +24,9 @@ extension ReferenceService {
         await pace.settle()
         switch outcome {
         case .success(let responses):
-            logger.info("answered", metadata: [ServiceLogKey.status: "OK", ServiceLogKey.records: "\(responses.count)"])
+            logger.info("answered", metadata: [
+                ServiceLogKey.status: "OK", ServiceLogKey.records: "\(responses.count)",
+            ])
             return responses
         case .failure(let status):
             logger.info("answered", metadata: [ServiceLogKey.status: "\(status.code)",
@@ -36,36 +38,28 @@ extension ReferenceService {
     private func outcome(of request: ProtoGRPCRequest, publisher: EventPublisher?, correlationID: String,
                          logger: Logger) async -> Result<[DynamicMessage], GRPCStatus> {
         let method = request.method
-        guard let handler = rpcs[method.name] else {
-            return .failure(GRPCStatus(.unimplemented, "\(method.name) is not implemented by this reference service"))
-        }
         let json: JSONValue
         do {
             json = try request.message.jsonValue(options: ProtoJSONOptions(preserveProtoFieldNames: true))
         } catch {
             return .failure(GRPCStatus(.invalidArgument, "the request has no JSON form: \(error)"))
         }
-        let plan = store.withLock { handler.store.plan(json, in: &$0) }
-        let status = handler.status(of: plan)
-        guard status == .ok else { return .failure(GRPCStatus(Self.code(status), plan.message)) }
-        if !plan.events.isEmpty {
-            guard let publisher else {
-                return .failure(GRPCStatus(.unavailable, "no broker to publish \(plan.events[0].event) on"))
-            }
-            do {
-                try await publisher.publish(plan.events, correlationID: correlationID, logger: logger)
-            } catch {
-                return .failure(GRPCStatus(.unavailable, error.description))
-            }
+        let result = store.withLock { handlers.rpc(method.name, request: json, store: &$0) }
+        guard result.status == .ok else { return .failure(GRPCStatus(Self.code(result.status), result.message)) }
+        do {
+            try await commit(result.change, events: result.events, publisher: publisher, correlationID: correlationID,
+                             logger: logger)
+        } catch {
+            return .failure(GRPCStatus(.unavailable, error.description))
         }
-        if let change = plan.change { store.withLock { $0.apply(change) } }
         var responses: [DynamicMessage] = []
-        for response in handler.responses(for: plan) {
+        for response in result.responses {
             do {
                 responses.append(try DynamicMessage(json: response, type: method.outputType,
                                                     options: ProtoJSONOptions(ignoreUnknownFields: true)))
             } catch {
-                return .failure(GRPCStatus(.internal, "the record does not make a \(method.outputType.fullName): \(error)"))
+                return .failure(GRPCStatus(
+                    .internal, "the record does not make a \(method.outputType.fullName): \(error)"))
             }
         }
         return .success(responses)

@@ -13,13 +13,10 @@ extension ReferenceService {
     func router(_ rest: RESTInterface, publisher: EventPublisher?) throws(ReferenceSetupError) -> HTTPRouter {
         var router = HTTPRouter()
         for operation in rest.contract.operations {
-            let handler = routes.first {
-                $0.behaviour.operation.method == operation.method && $0.behaviour.operation.path == operation.path
-            }
             let route = "\(operation.method) \(operation.path)"
             do {
                 try router.add(HTTPMethod(rawValue: operation.method), operation.path) { request in
-                    await self.answer(request, route: route, handler: handler, publisher: publisher)
+                    await self.answer(request, route: route, publisher: publisher)
                 }
             } catch {
                 throw ReferenceSetupError(location: system.display(operation.location),
@@ -29,55 +26,39 @@ extension ReferenceService {
         return router
     }
 
-    private func answer(_ request: HTTPServerRequest, route: String, handler: RouteHandler?,
-                        publisher: EventPublisher?) async -> HTTPServerResponse {
+    private func answer(_ request: HTTPServerRequest, route: String, publisher: EventPublisher?) async
+        -> HTTPServerResponse
+    {
         let correlationID = CorrelationID.resolve(request.headers.first(name: CorrelationID.httpHeader))
         var logger = self.logger
         logger[metadataKey: ServiceLogKey.correlationID] = "\(correlationID)"
         logger[metadataKey: ServiceLogKey.route] = "\(route)"
+        let input = RouteRequest(
+            pathParameters: request.pathParameters, query: request.queryItems,
+            headerNames: request.headers.map(\.name), body: Array(request.body.readableBytesView))
         let answer: RouteAnswer
-        if let handler {
-            let input = RouteRequest(
-                pathParameters: request.pathParameters, query: request.queryItems,
-                headerNames: request.headers.map(\.name), body: Array(request.body.readableBytesView))
-            answer = await self.answer(input, handler: handler, publisher: publisher, correlationID: correlationID,
+        switch store.withLock({ handlers.route(route, request: input, store: &$0) }) {
+        case .answered(let answered, let change, let events):
+            do {
+                try await commit(change, events: events, publisher: publisher, correlationID: correlationID,
+                                 logger: logger)
+                answer = answered
+            } catch {
+                answer = .problem(503, code: .unavailable, error.description)
+            }
+        case .forward(let service, let method, let json):
+            if let clients = peers[service], let handler = handlers.routes[route] {
+                answer = await forward(json, to: method, of: clients, handler: handler, correlationID: correlationID,
                                        logger: logger)
-        } else {
-            answer = .unimplemented(route)
+            } else {
+                answer = .problem(500, code: .internal, "\(route) has no peer \(service) to forward to")
+            }
         }
         await pace.settle()
         logger.info("answered", metadata: [ServiceLogKey.status: "\(answer.status)"])
         var response = HTTPServerResponse.json(answer.body, status: HTTPResponseStatus(statusCode: answer.status))
         response.headers.add(name: CorrelationID.httpHeader, value: correlationID)
         return response
-    }
-
-    private func answer(_ input: RouteRequest, handler: RouteHandler, publisher: EventPublisher?,
-                        correlationID: String, logger: Logger) async -> RouteAnswer {
-        let json: JSONValue
-        switch handler.request(input) {
-        case .success(let request): json = request
-        case .failure(let rejection): return handler.answer(rejection)
-        }
-        switch handler.behaviour.handling {
-        case .forward(let service, let method):
-            guard let clients = peers[service] else { return .problem(503, code: .unavailable, "no peer \(service)") }
-            return await forward(json, to: method, of: clients, handler: handler, correlationID: correlationID,
-                                 logger: logger)
-        case .store:
-            guard let storeHandler = handler.store else { return .unimplemented(handler.behaviour.route) }
-            let plan = store.withLock { storeHandler.plan(json, in: &$0) }
-            if plan.outcome == .ok, let first = plan.events.first {
-                guard let publisher else { return .problem(503, code: .unavailable, "no broker to publish \(first.event) on") }
-                do {
-                    try await publisher.publish(plan.events, correlationID: correlationID, logger: logger)
-                } catch {
-                    return .problem(503, code: .unavailable, error.description)
-                }
-            }
-            if plan.outcome == .ok, let change = plan.change { store.withLock { $0.apply(change) } }
-            return handler.answer(plan)
-        }
     }
 
     /// Calls the peer's method with the request as proto3 JSON; answers with its response as
@@ -113,8 +94,8 @@ extension ReferenceService {
                 let message = try DynamicMessage(binary: bytes.readableBytesView, type: method.outputType)
                 responses.append(try message.jsonValue(options: ProtoJSONOptions(preserveProtoFieldNames: true)))
             } catch {
-                return .problem(502, code: .internal,
-                                "\(clients.service) answered something that is not a \(method.outputType.fullName): \(error)")
+                return .problem(502, code: .internal, "\(clients.service) answered something that is not a "
+                    + "\(method.outputType.fullName): \(error)")
             }
         }
         if method.serverStreaming {

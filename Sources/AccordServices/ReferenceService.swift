@@ -68,8 +68,7 @@ public final class ReferenceService: Service, Sendable {
     public let configuration: Configuration
     public let pace: DrainPace
     let logger: Logger
-    let rpcs: [String: RPCHandler]
-    let routes: [RouteHandler]
+    let handlers: ReferenceHandlers
     let peers: [String: PeerClients]
     /// By event name: the events the behaviours publish.
     let published: [String: EventCodec]
@@ -104,37 +103,23 @@ public final class ReferenceService: Service, Sendable {
         self.logger = logger
         self.onReady = onReady
 
-        var rpcs: [String: RPCHandler] = [:]
-        for rpc in behaviour.rpcs {
-            let required = service.grpc?.required[rpc.method.name]?.map(\.name) ?? []
-            rpcs[rpc.method.name] = try RPCHandler(behaviour: rpc, required: required,
-                                                   location: system.display(rpc.location))
-        }
-        self.rpcs = rpcs
-
+        handlers = try ReferenceHandlers(system: system, service: service, behaviour: behaviour)
         var peers: [String: PeerClients] = [:]
-        var routes: [RouteHandler] = []
         for route in behaviour.routes {
-            if case .forward(let target, let method) = route.handling, peers[target] == nil {
-                guard !method.clientStreaming else {
-                    throw ReferenceSetupError(location: system.display(route.location),
-                        "\(route.route) forwards to \(target).\(method.name), a client-streaming method; "
-                            + "a route forwards to unary and server-streaming methods only")
-                }
-                guard let clients = try PeerClients(service: target, directory: configuration.peers, logger: logger)
-                else {
-                    throw ReferenceSetupError(location: system.display(route.location),
-                        "\(route.route) forwards to \(target).\(method.name), but no address of \(target) is given "
-                            + "(--peer \(target).grpc=HOST:PORT)")
-                }
-                peers[target] = clients
+            guard case .forward(let target, let method) = route.handling, peers[target] == nil else { continue }
+            guard !method.clientStreaming else {
+                throw ReferenceSetupError(location: system.display(route.location),
+                    "\(route.route) forwards to \(target).\(method.name), a client-streaming method; "
+                        + "a route forwards to unary and server-streaming methods only")
             }
-            if let schemas = service.rest?.contract.schemas {
-                routes.append(RouteHandler(behaviour: route, schemas: schemas))
+            guard let clients = try PeerClients(service: target, directory: configuration.peers, logger: logger) else {
+                throw ReferenceSetupError(location: system.display(route.location),
+                    "\(route.route) forwards to \(target).\(method.name), but no address of \(target) is given "
+                        + "(--peer \(target).grpc=HOST:PORT)")
             }
+            peers[target] = clients
         }
         self.peers = peers
-        self.routes = routes
 
         let handlings = behaviour.rpcs.map(\.handling) + behaviour.routes.compactMap { route -> StoreHandling? in
             if case .store(let handling) = route.handling { handling } else { nil }
@@ -153,8 +138,9 @@ public final class ReferenceService: Service, Sendable {
                                  codec: EventCodec(event: event), behaviour: handling)
         }
         if configuration.broker == nil && (!published.isEmpty || !consumed.isEmpty) {
-            let flows = (published.keys.sorted().map { "publishes \($0)" }
-                + consumed.map { "consumes \($0.codec.event.name)" }).joined(separator: ", ")
+            let flows = [("publishes", published.keys.sorted()), ("consumes", consumed.map(\.codec.event.name))]
+                .filter { !$0.1.isEmpty }.map { "\($0.0) \($0.1.joined(separator: ", "))" }
+                .joined(separator: " and ")
             throw ReferenceSetupError(location: system.display(service.location),
                 "service \(name) \(flows): it needs a broker (--amqp-url URL or AMQP_URL)")
         }
@@ -165,72 +151,20 @@ public final class ReferenceService: Service, Sendable {
     /// Starts everything, serves until the graceful shutdown, drains, closes. Throws
     /// `ReferenceSetupError` when it cannot start (nothing is left running then).
     public func run() async throws {
-        let connection = try await connectBroker()
-        var running = Running(connection: connection)
-        do {
-            try await declareTopology(on: connection)
-            let publisher = connection.map {
-                EventPublisher(connection: $0, codecs: published, appID: "accord-reference/\(service.name)")
-            }
-            var ports = Ports()
-            if let grpc = service.grpc {
-                let server = GRPCServer(
-                    configuration: .init(host: configuration.host, port: configuration.grpcPort,
-                                         gracePeriod: configuration.gracePeriod),
-                    handlers: grpcHandlers(grpc, publisher: publisher), logger: logger)
-                running.grpc = server
-                do {
-                    ports.grpc = try await server.start()
-                } catch {
-                    throw ReferenceSetupError("cannot listen for gRPC on \(configuration.host):\(configuration.grpcPort)",
-                                              cause: "\(error)")
-                }
-            }
-            if let rest = service.rest {
-                let server = HTTPServer(router: try router(rest, publisher: publisher),
-                                        configuration: .init(host: configuration.host, port: configuration.httpPort),
-                                        logger: logger)
-                running.http = server
-                do {
-                    ports.http = try await server.start().port
-                } catch {
-                    throw ReferenceSetupError("cannot listen for HTTP on \(configuration.host):\(configuration.httpPort)",
-                                              cause: error.description)
-                }
-            }
-            if let connection {
-                for event in consumed {
-                    do {
-                        let consumer = try await connection.consume(queue: event.queue, prefetch: configuration.prefetch)
-                        running.consumers.append((consumer, ReferenceConsumer(
-                            queue: event.queue, codec: event.codec, behaviour: event.behaviour, pace: pace,
-                            logger: logger)))
-                    } catch {
-                        throw ReferenceSetupError("cannot consume queue \(event.queue)", cause: "\(error)")
-                    }
-                }
-            }
-            logger.notice("ready", metadata: [
-                "grpc.port": "\(ports.grpc.map(String.init) ?? "-")", "http.port": "\(ports.http.map(String.init) ?? "-")",
-            ])
-            onReady(ports)
-        } catch {
-            await running.drain(grace: .zero, logger: logger)
-            await close(running)
-            throw error
-        }
+        let running = try await start()
         var failure: (any Error)?
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (consumer, handler) in running.consumers {
                     group.addTask { try await handler.run(consumer) }
                 }
-                group.addTask { [running] in
+                group.addTask {
                     // Returns at SIGTERM/SIGINT (the group's graceful shutdown) and throws when the
                     // task is cancelled (a consumer failed): either way, drain.
                     try? await gracefulShutdown()
                     self.pace.begin()
-                    self.logger.notice("shutting down", metadata: ["accord.shutdown": "\(self.behaviour.shutdown)"])
+                    self.logger.notice("shutting down",
+                                       metadata: [ServiceLogKey.shutdown: "\(self.behaviour.shutdown)"])
                     await running.drain(grace: self.configuration.gracePeriod, logger: self.logger)
                 }
                 try await group.waitForAll()
@@ -243,6 +177,66 @@ public final class ReferenceService: Service, Sendable {
         await close(running)
         logger.notice("stopped")
         if let failure { throw failure }
+    }
+
+    /// Connects and declares, listens, starts the consumers, then tells `onReady`; on failure
+    /// stops what it started.
+    private func start() async throws(ReferenceSetupError) -> Running {
+        let connection = try await connectBroker()
+        var running = Running(connection: connection)
+        do throws(ReferenceSetupError) {
+            try await declareTopology(on: connection)
+            let publisher = connection.map {
+                EventPublisher(connection: $0, codecs: published, appID: "accord-reference/\(service.name)")
+            }
+            let host = configuration.host
+            var ports = Ports()
+            if let grpc = service.grpc {
+                let server = GRPCServer(
+                    configuration: .init(host: host, port: configuration.grpcPort,
+                                         gracePeriod: configuration.gracePeriod),
+                    handlers: grpcHandlers(grpc, publisher: publisher), logger: logger)
+                running.grpc = server
+                do {
+                    ports.grpc = try await server.start()
+                } catch {
+                    throw ReferenceSetupError("cannot listen for gRPC on \(host):\(configuration.grpcPort)",
+                                              cause: "\(error)")
+                }
+            }
+            if let rest = service.rest {
+                let server = HTTPServer(router: try router(rest, publisher: publisher),
+                                        configuration: .init(host: host, port: configuration.httpPort), logger: logger)
+                running.http = server
+                do {
+                    ports.http = try await server.start().port
+                } catch {
+                    throw ReferenceSetupError("cannot listen for HTTP on \(host):\(configuration.httpPort)",
+                                              cause: error.description)
+                }
+            }
+            for event in consumed {
+                guard let connection else { break }
+                let consumer: AMQPConsumer
+                do {
+                    consumer = try await connection.consume(queue: event.queue, prefetch: configuration.prefetch)
+                } catch {
+                    throw ReferenceSetupError("cannot consume queue \(event.queue)", cause: "\(error)")
+                }
+                running.consumers.append((consumer, ReferenceConsumer(
+                    queue: event.queue, codec: event.codec, behaviour: event.behaviour, pace: pace, logger: logger)))
+            }
+            logger.notice("ready", metadata: [
+                ServiceLogKey.grpcPort: "\(ports.grpc.map(String.init) ?? "-")",
+                ServiceLogKey.httpPort: "\(ports.http.map(String.init) ?? "-")",
+            ])
+            onReady(ports)
+            return running
+        } catch {
+            await running.drain(grace: .zero, logger: logger)
+            await close(running)
+            throw error
+        }
     }
 
     private func connectBroker() async throws(ReferenceSetupError) -> AMQPConnection? {
@@ -282,6 +276,17 @@ public final class ReferenceService: Service, Sendable {
                     cause: "\(error)")
             }
         }
+    }
+
+    /// Publishes a result's events, then makes its change: a client that sees the error can
+    /// retry without leaving a record behind that no event announced.
+    func commit(_ change: RecordChange?, events: [PlannedEvent], publisher: EventPublisher?, correlationID: String,
+                logger: Logger) async throws(EventPublishError) {
+        if let first = events.first {
+            guard let publisher else { throw EventPublishError(event: first.event, reason: "no broker to publish on") }
+            try await publisher.publish(events, correlationID: correlationID, logger: logger)
+        }
+        if let change { store.withLock { $0.apply(change) } }
     }
 
     private func close(_ running: Running) async {

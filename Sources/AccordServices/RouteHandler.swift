@@ -1,6 +1,7 @@
 import AccordContracts
 import AccordJSON
 import AccordOpenAPI
+import AccordProto
 
 /// A REST request as a route sees it, without the transport: what `RouteHandler` turns into a
 /// request object (proto3 JSON for forwarded routes).
@@ -48,8 +49,6 @@ public struct RouteAnswer: Sendable, Hashable {
 /// object, and turns a store plan or a forwarded call's result into an answer.
 public struct RouteHandler: Sendable {
     public let behaviour: RouteBehaviour
-    /// `action:` routes: the store behaviour.
-    public let store: StoreHandler?
     private let requiredParameters: [(name: String, place: OpenAPIParameter.Place)]
     private let bodyRequired: Bool
     private let requiredMembers: [String]
@@ -66,16 +65,27 @@ public struct RouteHandler: Sendable {
         } else {
             requiredMembers = []
         }
-        if case .store(let handling) = behaviour.handling {
-            store = StoreHandler(handling: handling)
-        } else {
-            store = nil
+    }
+
+    /// The answer to a request, or for a forwarding route the call to make.
+    public func handle(_ input: RouteRequest, in store: inout RecordStore) -> RouteResult {
+        let request: JSONValue
+        switch self.request(input) {
+        case .success(let object): request = object
+        case .failure(let rejection): return .answered(answer(rejection), change: nil, events: [])
+        }
+        switch behaviour.handling {
+        case .forward(let service, let method):
+            return .forward(service: service, method: method, request: request)
+        case .store(let handling):
+            let plan = StoreHandler(handling: handling).plan(request, in: &store)
+            return .answered(answer(plan, handling: handling), change: plan.change, events: plan.events)
         }
     }
 
     /// The request as one JSON object: the body's members, then query items, then path
     /// parameters (a parameter wins over a body member of the same name); or why it is invalid.
-    public func request(_ input: RouteRequest) -> Result<JSONValue, RouteRejection> {
+    func request(_ input: RouteRequest) -> Result<JSONValue, RouteRejection> {
         for (name, place) in requiredParameters {
             let present = switch place {
             case .path: input.pathParameters[name].map { !$0.isEmpty } ?? false
@@ -116,15 +126,15 @@ public struct RouteHandler: Sendable {
     }
 
     /// The answer to a store plan: the record (or `{record: ...}`), a list of them, or a problem.
-    public func answer(_ plan: StorePlan) -> RouteAnswer {
+    private func answer(_ plan: StorePlan, handling: StoreHandling) -> RouteAnswer {
         switch plan.outcome {
         case .missing: return .problem(behaviour.missing, code: .notFound, plan.message)
         case .invalid: return .problem(behaviour.invalid, code: .invalidArgument, plan.message)
         case .ok: break
         }
         let records = plan.records.map(JSONValue.object)
-        let body = store?.handling.action == .list ? JSONValue.array(records) : records.first ?? [:]
-        return RouteAnswer(status: behaviour.status, body: store?.handling.record.map { [$0: body] } ?? body)
+        let body = handling.action == .list ? JSONValue.array(records) : records.first ?? [:]
+        return RouteAnswer(status: behaviour.status, body: handling.record.map { [$0: body] } ?? body)
     }
 
     /// The answer to a forwarded call: its response (proto3 JSON with proto field names; a list
@@ -149,6 +159,14 @@ public struct RouteHandler: Sendable {
         default: 500
         }
     }
+}
+
+/// What a route does with a request.
+public enum RouteResult: Sendable {
+    /// Answered from the store (or refused); the change is made once the events are published.
+    case answered(RouteAnswer, change: RecordChange?, events: [PlannedEvent])
+    /// Call `method` of `service` with `request` (proto3 JSON); `answer(forwarded:...)` answers.
+    case forward(service: String, method: MethodDescriptor, request: JSONValue)
 }
 
 /// Why a route refused a request before doing anything.

@@ -73,7 +73,9 @@ public struct StoreHandler: Sendable {
 
     private func succeeded(records: [[String: JSONValue]], change: RecordChange?, request: JSONValue) -> StorePlan {
         let events = handling.publish.flatMap { spec in
-            records.map { PlannedEvent(event: spec.event, fields: Self.eventFields(spec, record: $0, request: request)) }
+            records.map { record in
+                PlannedEvent(event: spec.event, fields: Self.eventFields(spec, record: record, request: request))
+            }
         }
         return StorePlan(outcome: .ok, message: "", records: records, change: change, events: events)
     }

@@ -91,7 +91,11 @@ extension AccordCommand {
             }
             var broker: AMQPEndpoint?
             if let amqpUrl {
-                do { broker = try AMQPEndpoint(url: amqpUrl) } catch { throw BadInput(message: "--amqp-url: \(error)") }
+                do {
+                    broker = try AMQPEndpoint(url: amqpUrl)
+                } catch {
+                    throw BadInput(message: "--amqp-url: \(error)")
+                }
             } else {
                 do {
                     broker = try AMQPBrokerSource.endpointFromEnvironment()
@@ -99,10 +103,12 @@ extension AccordCommand {
                     throw BadInput(message: "AMQP_URL: \(error)")
                 }
             }
-            for (flag, port) in [("--grpc-port", grpcPort), ("--http-port", httpPort)] where !(0...65535).contains(port) {
+            for (flag, port) in [("--grpc-port", grpcPort), ("--http-port", httpPort)]
+            where !(0...65535).contains(port) {
                 throw BadInput(message: "\(flag) \(port): expected a port from 0 to 65535")
             }
-            return ReferenceService.Configuration(grpcPort: grpcPort, httpPort: httpPort, broker: broker, peers: directory)
+            return ReferenceService.Configuration(grpcPort: grpcPort, httpPort: httpPort, broker: broker,
+                                                  peers: directory)
         }
 
         /// The one system DIR names, loaded off the cooperative pool (protoc runs as a child process).
@@ -119,7 +125,9 @@ extension AccordCommand {
             let display = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
             let shown = folder == root ? display : display + "/" + folder.lastPathComponent
             let loaded = try await NIOThreadPool.singleton.runIfActive {
-                Result { () throws(ContractLoadError) in try ContractLoader().load(folder: folder, displayFolder: shown) }
+                Result { () throws(ContractLoadError) in
+                    try ContractLoader().load(folder: folder, displayFolder: shown)
+                }
             }
             do {
                 return try loaded.get()
