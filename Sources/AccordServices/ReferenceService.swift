@@ -144,8 +144,9 @@ public final class ReferenceService: Service, Sendable {
             throw ReferenceSetupError(location: system.display(service.location),
                 "service \(name) \(flows): it needs a broker (--amqp-url URL or AMQP_URL)")
         }
+        let hex = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         store = Mutex(RecordStore(name: behaviour.store, idField: behaviour.idField,
-                                  idPrefix: String(UInt32.random(in: 0...UInt32.max), radix: 16)))
+                                  idPrefix: String(repeating: "0", count: 8 - hex.count) + hex))
     }
 
     /// Starts everything, serves until the graceful shutdown, drains, closes. Throws

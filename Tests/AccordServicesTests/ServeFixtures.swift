@@ -83,6 +83,12 @@ enum ServeFixtures {
         try await response(of: startCurl(arguments))
     }
 
+    /// curl's exit when the connection closed without a response: 52 (empty reply) after a FIN,
+    /// 56 (receive failure) after a reset.
+    static func closedWithoutResponse(_ response: (status: Int, body: JSONValue?, exit: Int32)) -> Bool {
+        [52, 56].contains(response.exit) && response.status == 0
+    }
+
     /// A POST of a valid order to the gateway at `port`.
     static func postOrder(port: Int, correlationID: String? = nil) -> [String] {
         ["-X", "POST", "http://127.0.0.1:\(port)/orders", "-H", "Content-Type: application/json",
