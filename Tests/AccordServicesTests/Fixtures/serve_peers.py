@@ -13,8 +13,10 @@ serve_peers.py slow-orders HOLD_SECONDS
     A gRPC server on a free port that answers every unary call with an empty message after
     HOLD_SECONDS; prints READY <port>, then GOT for each call as it arrives.
 """
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -27,6 +29,7 @@ def generated(proto_root):
     from grpc_tools import protoc
 
     out = tempfile.mkdtemp(prefix="accord-serve-peers-")
+    atexit.register(shutil.rmtree, out, True)
     include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
     files = ["shop/orders/v1/orders.proto", "shop/orders/v1/events.proto"]
     if protoc.main(["protoc", f"-I{proto_root}", f"-I{include}", f"--python_out={out}",
