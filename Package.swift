@@ -73,7 +73,13 @@ let package = Package(
         // Services built from contracts: protobuf-typed gRPC handlers, reference behaviour.
         .target(
             name: "AccordServices",
-            dependencies: ["AccordJSON", "AccordProto", "AccordGRPC", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "AccordJSON", "AccordProto", "AccordGRPC", "AccordContracts", "AccordHTTP", "AccordAMQP", "AccordOpenAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
 
         // Run results: the summary.json model and its renderings (HTML, JUnit).
@@ -164,7 +170,7 @@ let package = Package(
             name: "accord",
             dependencies: [
                 "AccordContracts", "AccordProto", "AccordGRPC", "AccordServices", "AccordLoad", "AccordReport",
-                "AccordCheck", "AccordSystem",
+                "AccordCheck", "AccordSystem", "AccordAMQP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -235,6 +241,11 @@ let package = Package(
         .testTarget(
             name: "AccordContractsTests",
             dependencies: ["AccordContracts", "AccordDocuments", "AccordReport", "AccordTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AccordServicesTests",
+            dependencies: ["AccordServices", "AccordContracts", "AccordJSON", "AccordAMQP", "AccordTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -7,8 +7,8 @@ import NIOCore
 /// the dynamic codec (INVALID_ARGUMENT when they do not decode) and handed to a behaviour,
 /// whose responses are encoded back; all four call kinds map onto `respond`.
 public struct ProtoGRPCService: Sendable {
-    /// Produces the responses to one request message of `method`.
-    public typealias Behaviour = @Sendable (MethodDescriptor, DynamicMessage) async throws -> [DynamicMessage]
+    /// Produces the responses to one request message.
+    public typealias Behaviour = @Sendable (ProtoGRPCRequest) async throws -> [DynamicMessage]
 
     public let service: ServiceDescriptor
     private let behaviour: Behaviour
@@ -33,7 +33,7 @@ public struct ProtoGRPCService: Sendable {
                 } catch {
                     throw GRPCStatus(.invalidArgument, "\(method.inputType.fullName) does not decode: \(error)")
                 }
-                last = try await behaviour(method, request)
+                last = try await behaviour(ProtoGRPCRequest(method: method, message: request, call: call))
                 // A streaming response answers each request as it comes; a single response
                 // answers once, to the last request (client streaming).
                 if method.serverStreaming {
@@ -50,13 +50,35 @@ public struct ProtoGRPCService: Sendable {
     }
 }
 
+/// One decoded request message of a call, with the call's headers.
+public struct ProtoGRPCRequest: Sendable {
+    public let method: MethodDescriptor
+    public let message: DynamicMessage
+    private let call: GRPCServerCall
+
+    init(method: MethodDescriptor, message: DynamicMessage, call: GRPCServerCall) {
+        self.method = method
+        self.message = message
+        self.call = call
+    }
+
+    /// The request's metadata (`x-correlation-id`, ...).
+    public var metadata: GRPCMetadata { call.head.metadata }
+
+    /// Metadata for the response headers; takes effect when set before the behaviour returns.
+    public func setResponseMetadata(_ metadata: GRPCMetadata) {
+        call.setInitialMetadata(metadata)
+    }
+}
+
 extension ProtoGRPCService {
     /// A behaviour for demos and smoke tests: the response copies the request's fields that
     /// the response type shares by name, fills the rest with sample values, and a
     /// server-streaming method sends three.
     public static func reflecting(service: ServiceDescriptor) -> ProtoGRPCService {
-        ProtoGRPCService(service: service) { method, request in
-            let response = reflect(request, into: method.outputType)
+        ProtoGRPCService(service: service) { request in
+            let method = request.method
+            let response = reflect(request.message, into: method.outputType)
             return method.serverStreaming ? Array(repeating: response, count: 3) : [response]
         }
     }

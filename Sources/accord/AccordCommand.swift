@@ -8,7 +8,7 @@ struct AccordCommand: AsyncParsableCommand {
         commandName: "accord",
         abstract: "Contract tests and load tests for gRPC, REST and RabbitMQ services.",
         version: AccordVersion.current,
-        subcommands: [Demo.self, Load.self, Report.self, Check.self, Broker.self]
+        subcommands: [Demo.self, Load.self, Report.self, Check.self, Serve.self, Broker.self]
     )
 
     /// As ArgumentParser's, except that a usage error (a bad flag or value) exits with 2, the

@@ -7,10 +7,10 @@ public struct ConditionTimedOut: Error, CustomStringConvertible {
 
 /// Polls `condition` every few milliseconds until it holds, or throws after `timeout`.
 public func waitUntil(
-    _ what: String, timeout: Duration = .seconds(20), _ condition: () throws -> Bool
+    _ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
-    while try !condition() {
+    while try await !condition() {
         if ContinuousClock.now > deadline { throw ConditionTimedOut(what: what, timeout: timeout) }
         try await Task.sleep(for: .milliseconds(5))
     }

@@ -1,0 +1,139 @@
+import AccordAMQP
+import AccordContracts
+import AccordServices
+import ArgumentParser
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+extension AccordCommand {
+    /// Runs one reference service of a system as this process, until SIGTERM or SIGINT.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a reference service of a system until SIGTERM/SIGINT.",
+            discussion: """
+                Loads DIR/system.yaml and runs the service NAME (run: reference) as its reference: behaviour
+                states: gRPC and REST on 127.0.0.1, its events on the broker. DIR is a system folder, or a
+                folder holding exactly one (default: contracts). When every listener and consumer is up it
+                prints one line on stdout, READY <service> grpc=<port> http=<port> (for the interfaces it has);
+                logs go to stderr. On SIGTERM/SIGINT it shuts down as its reference.shutdown says: graceful
+                (stop accepting, GOAWAY, finish in-flight calls and messages, ack, close; exit 0), slow (the
+                same, holding what is in flight 30 s) or abrupt (exit at once with 128 + the signal).
+                Exit 2: bad input (the contract's problems, an unknown service, a missing peer or broker).
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "A system folder (with system.yaml), or a folder holding exactly one system.")
+        var directory: String = "contracts"
+
+        @Option(help: "The service to run (a run: reference service of the system).")
+        var service: String
+
+        @Option(help: "Port of the gRPC interface (0 picks a free one).")
+        var grpcPort: Int = 0
+
+        @Option(help: "Port of the REST interface (0 picks a free one).")
+        var httpPort: Int = 0
+
+        @Option(help: "The broker, for a service that publishes or consumes events (default: AMQP_URL).")
+        var amqpUrl: String?
+
+        @Option(name: .customLong("peer"), parsing: .singleValue,
+                help: "Where a service it forwards to listens: SERVICE.grpc=HOST:PORT (repeat it).")
+        var peers: [String] = []
+
+        func run() async throws {
+            global.bootstrap()
+            try await exitingOnBadInput {
+                let system = try await loadSystem()
+                let logger = Logger(label: "accord.serve")
+                let name = service
+                let reference: ReferenceService
+                do {
+                    reference = try ReferenceService(
+                        system: system, service: name, configuration: try serviceConfiguration(), logger: logger
+                    ) { ports in
+                        say(Self.readyLine(service: name, ports: ports))
+                    }
+                } catch let error as ReferenceSetupError {
+                    throw BadInput(message: error.description)
+                }
+                let abrupt = reference.behaviour.shutdown == .abrupt
+                if abrupt { AbruptExit.install(on: [SIGTERM, SIGINT]) }
+                let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+                    services: [.init(service: reference, serviceName: "reference service \(name)")],
+                    gracefulShutdownSignals: abrupt ? [] : [.sigterm, .sigint],
+                    logger: logger))
+                do {
+                    try await group.run()
+                } catch let error as ReferenceSetupError {
+                    throw BadInput(message: "service \(name): \(error)")
+                } catch {
+                    printError("service \(name): \(error)")
+                    throw ExitCode(1)
+                }
+            }
+        }
+
+        /// `READY orders grpc=50051`, `READY gateway http=8080`: the line runners wait for.
+        static func readyLine(service: String, ports: ReferenceService.Ports) -> String {
+            (["READY", service] + [ports.grpc.map { "grpc=\($0)" }, ports.http.map { "http=\($0)" }].compactMap { $0 })
+                .joined(separator: " ")
+        }
+
+        private func serviceConfiguration() throws -> ReferenceService.Configuration {
+            var directory = ServiceDirectory()
+            for peer in peers where !directory.addPeer(peer) {
+                throw BadInput(message: "--peer \(peer): expected SERVICE.grpc=HOST:PORT")
+            }
+            var broker: AMQPEndpoint?
+            if let amqpUrl {
+                do {
+                    broker = try AMQPEndpoint(url: amqpUrl)
+                } catch {
+                    throw BadInput(message: "--amqp-url: \(error)")
+                }
+            } else {
+                do {
+                    broker = try AMQPBrokerSource.endpointFromEnvironment()
+                } catch {
+                    throw BadInput(message: "AMQP_URL: \(error)")
+                }
+            }
+            for (flag, port) in [("--grpc-port", grpcPort), ("--http-port", httpPort)]
+            where !(0...65535).contains(port) {
+                throw BadInput(message: "\(flag) \(port): expected a port from 0 to 65535")
+            }
+            return ReferenceService.Configuration(grpcPort: grpcPort, httpPort: httpPort, broker: broker,
+                                                  peers: directory)
+        }
+
+        /// The one system DIR names, loaded off the cooperative pool (protoc runs as a child process).
+        private func loadSystem() async throws -> ContractSystem {
+            let root = URL(fileURLWithPath: directory)
+            let folders = ContractLoader.systemFolders(at: root)
+            guard let folder = folders.first else {
+                throw BadInput(message: "\(directory): no \(ContractLoader.fileName) here or in its subfolders")
+            }
+            guard folders.count == 1 else {
+                let names = folders.map(\.lastPathComponent).joined(separator: ", ")
+                throw BadInput(message: "\(directory) holds several systems (\(names)): name one folder")
+            }
+            let display = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+            let shown = folder == root ? display : display + "/" + folder.lastPathComponent
+            let loaded = try await NIOThreadPool.singleton.runIfActive {
+                Result { () throws(ContractLoadError) in
+                    try ContractLoader().load(folder: folder, displayFolder: shown)
+                }
+            }
+            do {
+                return try loaded.get()
+            } catch {
+                throw BadInput(message: error.description)
+            }
+        }
+    }
+}
