@@ -221,8 +221,7 @@ public struct DynamicCheck: Sendable {
                 else { continue }
                 let check = WireReadCheck(system: system, edge: edge, producer: example.service,
                                           seen: "the response to example '\(example.name)'",
-                                          producerLocation: shape?.location ?? operation.location,
-                                          isRequired: { shape?.requires($0) ?? false })
+                                          producerLocation: shape?.location ?? operation.location, declared: shape)
                 wire += check.findings(reads: reads, payload: json)
             }
         }
@@ -268,7 +267,7 @@ public struct DynamicCheck: Sendable {
                 guard case .event(let name) = edge.target, name == event.name, let reads = edge.reads else { continue }
                 let check = WireReadCheck(system: system, edge: edge, producer: findings.producer,
                                           seen: "a message of \(event.name)", producerLocation: shape.location,
-                                          isRequired: { shape.requires($0) })
+                                          declared: shape)
                 result += check.findings(reads: reads, payload: json)
             }
         }
@@ -287,14 +286,23 @@ public struct DynamicCheck: Sendable {
 extension SchemaShape {
     /// Whether the member at this dotted path is required (each step through required objects).
     func requires(_ path: String) -> Bool {
+        fields(along: path)?.allSatisfy(\.isRequired) ?? false
+    }
+
+    /// Whether the schema declares a member at this dotted path.
+    func declares(_ path: String) -> Bool {
+        fields(along: path) != nil
+    }
+
+    /// The fields a dotted path goes through, through nested objects; nil where it leaves the schema.
+    private func fields(along path: String) -> [ShapeField]? {
         var shape = self
-        let segments = path.split(separator: ".").map(String.init)
-        for (index, segment) in segments.enumerated() {
-            guard let field = shape.field(named: segment), field.isRequired else { return false }
-            if index == segments.count - 1 { return true }
-            guard case .object(let inner) = field.type else { return false }
-            shape = inner
+        var found: [ShapeField] = []
+        for segment in path.split(separator: ".") {
+            guard let field = shape.field(named: String(segment)) else { return nil }
+            found.append(field)
+            if case .object(let inner) = field.type { shape = inner }
         }
-        return false
+        return found.isEmpty ? nil : found
     }
 }

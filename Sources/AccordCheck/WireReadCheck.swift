@@ -15,8 +15,9 @@ struct WireReadCheck {
     let seen: String
     /// Where the producer declares what it sends (its schema's file:line).
     let producerLocation: SourceLocation?
-    /// Whether the producer's schema requires the member at this dotted path.
-    let isRequired: (String) -> Bool
+    /// The producer's declared schema of the payload, when it has one: which members it
+    /// requires, and which names it declares (to tell a drifted producer from a misreading consumer).
+    let declared: SchemaShape?
 
     func findings(reads: SchemaShape, payload: JSONValue) -> [Finding] {
         var findings: [Finding] = []
@@ -35,12 +36,19 @@ struct WireReadCheck {
             let fieldPath = path.isEmpty ? field.name : path + "." + field.name
             guard let value = members[field.name], value != .null else {
                 let near = NearMiss.closest(to: field.name, among: members.keys)
-                guard near != nil || isRequired(fieldPath) else { continue }
+                guard near != nil || declared?.requires(fieldPath) == true else { continue }
+                let parent = path.isEmpty ? "" : path + "."
+                let suggestion: String
+                if let near, declared?.declares(parent + near) == true {
+                    suggestion = "read \(parent + near): the name on the wire and in the producer's contract"
+                } else if let near {
+                    suggestion = "the producer sends \(near) where its contract says \(field.name): fix the producer"
+                } else {
+                    suggestion = "the producer's schema requires \(fieldPath): send it"
+                }
                 append(.wireMissingField, fieldPath, into: &findings,
                        says: near.map { "\(seen) has no \(fieldPath); it has \($0)" } ?? "\(seen) has no \(fieldPath)",
-                       expects: "reads \(fieldPath) as \(field.type)",
-                       suggestion: near.map { "the producer sends \($0) where its contract says \(field.name): "
-                           + "rename one side" } ?? "the producer's schema requires \(fieldPath): send it")
+                       expects: "reads \(fieldPath) as \(field.type)", suggestion: suggestion)
                 continue
             }
             if let repeated = field.isRepeated {

@@ -8,11 +8,17 @@ import NIOPosix
 import ServiceLifecycle
 
 extension AccordCommand {
-    /// Runs one reference service of a system as this process, until SIGTERM or SIGINT.
+    /// Runs a whole system as processes, or one reference service of it as this process, until
+    /// SIGTERM or SIGINT.
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a reference service of a system until SIGTERM/SIGINT.",
+            abstract: "Run a system's services, or one reference service, until SIGTERM/SIGINT.",
             discussion: """
+                Without --service: starts every service of the system as its own process (run: reference as
+                `accord serve --service NAME`, run: command as its program) on free loopback ports, and a
+                managed broker when the system has events and AMQP_URL is not set; prints where each listens
+                and READY <system>; on SIGTERM/SIGINT stops them all gracefully (SIGKILL after --grace).
+
                 Loads DIR/system.yaml and runs the service NAME (run: reference) as its reference: behaviour
                 states: gRPC and REST on 127.0.0.1, its events on the broker. DIR is a system folder, or a
                 folder holding exactly one (default: contracts). When every listener and consumer is up it
@@ -29,8 +35,11 @@ extension AccordCommand {
         @Argument(help: "A system folder (with system.yaml), or a folder holding exactly one system.")
         var directory: String = "contracts"
 
-        @Option(help: "The service to run (a run: reference service of the system).")
-        var service: String
+        @Option(help: "The service to run in this process (a run: reference service of the system).")
+        var service: String?
+
+        @Option(help: "Without --service: seconds each process gets to exit after SIGTERM before SIGKILL.")
+        var grace: Int = 10
 
         @Option(help: "Port of the gRPC interface (0 picks a free one).")
         var grpcPort: Int = 0
@@ -49,8 +58,11 @@ extension AccordCommand {
             global.bootstrap()
             try await exitingOnBadInput {
                 let system = try await loadSystem()
+                guard let name = service else {
+                    try await SystemServing.run(system, logLevel: "\(global.logLevel)", grace: .seconds(grace))
+                    return
+                }
                 let logger = Logger(label: "accord.serve")
-                let name = service
                 let reference: ReferenceService
                 do {
                     reference = try ReferenceService(

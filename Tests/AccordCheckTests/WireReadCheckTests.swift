@@ -13,9 +13,17 @@ import Testing
 
     static func findings(_ payload: JSONValue) throws -> [(kind: String, path: String?)] {
         let edge = try #require(system.consumerEdges.first)
-        let check = WireReadCheck(system: system, edge: edge, producer: "catalog", seen: "the response",
-                                  producerLocation: nil, isRequired: { ["item_id", "price_cents"].contains($0) })
-        return check.findings(reads: try #require(edge.reads), payload: payload).map { ($0.kind, $0.fieldPath) }
+        return try check(edge).findings(reads: try #require(edge.reads), payload: payload).map { ($0.kind, $0.fieldPath) }
+    }
+
+    /// The check as the dynamic check makes it, with the producer's declared response schema.
+    static func check(_ edge: ConsumerEdge) throws -> WireReadCheck {
+        let contract = try #require(system.service(named: "catalog")?.rest?.contract)
+        let operation = try #require(contract.operations.first)
+        let schema = try #require(operation.response(for: 200)?.content.schema(for: "application/json"))
+        return WireReadCheck(system: system, edge: edge, producer: "catalog", seen: "the response",
+                             producerLocation: nil,
+                             declared: .jsonObject(schema, in: contract.schemas, name: "GET /items/{id}"))
     }
 
     static let good: [String: JSONValue] = [
@@ -53,11 +61,13 @@ import Testing
         #expect(found.count == 1 && found.first?.kind == kind && found.first?.path == path, "\(found)")
     }
 
-    @Test func anOptionalFieldRenamedOnTheWireIsFoundByItsNearMiss() throws {
+    @Test func anOptionalFieldRenamedOnTheWireIsFoundByItsNearMissAndBlamesTheProducer() throws {
         var members = Self.good
         members["state"] = nil
         members["State"] = "ACTIVE"
-        let found = try Self.findings(.object(members))
-        #expect(found.map(\.kind) == ["wire_missing_field"] && found.first?.path == "state", "\(found)")
+        let edge = try #require(Self.system.consumerEdges.first)
+        let found = try Self.check(edge).findings(reads: try #require(edge.reads), payload: .object(members))
+        #expect(found.map(\.kind) == ["wire_missing_field"] && found.first?.fieldPath == "state", "\(found)")
+        #expect(found.first?.suggestion?.contains("fix the producer") == true, "\(found)")
     }
 }

@@ -1,0 +1,43 @@
+import AccordTestSupport
+import Foundation
+import Testing
+
+/// `accord serve DIR`: the whole shop as processes, reachable through its gateway, stopped
+/// gracefully by one SIGTERM.
+@Suite struct ServeSystemCommandTests {
+    @Test func theShopServesUntilSIGTERMAndStopsEveryProcess() async throws {
+        guard try ExternalTool.available("protoc"), try ExternalTool.available("curl"), try TestBroker.available()
+        else { return }
+        let broker = try await TestBroker.endpoint()
+        let serve = try ChildProcess([Repository.accordBinary, "serve", Repository.root.appendingPathComponent(
+            "contracts/shop").path], environment: ["AMQP_URL": broker.url])
+        _ = try await serve.waitForOutput(containing: "READY shop", timeout: 60)
+        let gateway = try #require(serve.stdout.split(separator: "\n").first { $0.hasPrefix("gateway: http ") })
+        let address = gateway.dropFirst("gateway: http ".count)
+        let created = try await ChildProcess([
+            "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Content-Type: application/json",
+            "-d", #"{"user_id": "u-1", "user_email": "u@example.com", "items": [{"sku": "s", "quantity": 1}]}"#,
+            "http://\(address)/orders",
+        ]).wait(timeout: 20)
+        #expect(created.stdout == "201", "\(created.stdout) \(created.stderr)")
+        let children = try Self.children(of: serve.pid)
+        #expect(children.count == 4, "orders, gateway, notifier, audit: \(children)")
+        serve.signal(SIGTERM)
+        let result = try await serve.wait(timeout: 30)
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("stopping shop"))
+        for pid in children { #expect(kill(pid, 0) != 0, "child \(pid) still runs") }
+    }
+
+    /// The services accord launched: its direct children that run `accord serve --service`.
+    static func children(of parent: Int32) throws -> [Int32] {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap(Int32.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            let command = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+            return fields.count > 1 && Int32(fields[1]) == parent && command.contains("--service")
+        }
+    }
+}
