@@ -77,14 +77,16 @@ public final class ManagedProcess: Sendable {
     }
 
     /// Starts `command` (looked up on PATH) with `environment` added to Accord's own. Its
-    /// stdout and stderr are kept (the last 64 KiB) for readiness lines and error messages.
+    /// stdout and stderr are kept (the last 64 KiB) for readiness lines and error messages, and
+    /// each line also goes to `onLine` when given (called on the reader thread, in order).
     ///
     /// posix_spawn, not Foundation's `Process`: the child starts with no blocked signals and
     /// default dispositions (Swift's threads block signals and Accord ignores SIGINT while it
     /// traps it, and children inherit both), and a thread of ours waits for exactly this pid,
     /// so the exit is seen when it happens, even if grandchildren keep the output pipe open.
     public static func launch(
-        _ command: [String], environment: [String: String] = [:], directory: URL? = nil
+        _ command: [String], environment: [String: String] = [:], directory: URL? = nil,
+        onLine: (@Sendable (String) -> Void)? = nil
     ) throws(LaunchFailed) -> ManagedProcess {
         let display = command.joined(separator: " ")
         var pipeEnds: [Int32] = [-1, -1]
@@ -129,24 +131,33 @@ public final class ManagedProcess: Sendable {
             throw LaunchFailed(command: display, reason: String(cString: strerror(result)))
         }
         let managed = ManagedProcess(command: command, pid: pid, launched: now())
-        managed.collectOutput(from: readEnd)
+        managed.collectOutput(from: readEnd, onLine: onLine)
         managed.reapWhenExited()
         return managed
     }
 
     /// Reads the child's output on a thread of its own until every writer has closed the pipe.
-    private func collectOutput(from descriptor: Int32) {
+    private func collectOutput(from descriptor: Int32, onLine: (@Sendable (String) -> Void)?) {
         let thread = Thread { [weak self] in
             var chunk = [UInt8](repeating: 0, count: 16 << 10)
+            var partial: [UInt8] = []
             while true {
                 let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
                 guard count > 0, let self else { break }
+                if let onLine {
+                    partial += chunk[0..<count]
+                    while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
+                        onLine(String(decoding: partial[..<newline], as: UTF8.self))
+                        partial.removeSubrange(...newline)
+                    }
+                }
                 self.state.withLock { state in
                     state.output.append(contentsOf: chunk[0..<count])
                     if state.output.count > 64 << 10 { state.output.removeFirst(state.output.count - (64 << 10)) }
                 }
             }
+            if let onLine, !partial.isEmpty { onLine(String(decoding: partial, as: UTF8.self)) }
             close(descriptor)
         }
         thread.start()

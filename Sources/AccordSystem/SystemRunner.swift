@@ -32,10 +32,14 @@ public final class SystemRunner: Sendable {
         public var reference: SystemPlan.Reference
         /// A broker to use; when nil and the system has events, a managed broker is started.
         public var amqpURL: String?
+        /// Each line a service prints, with the service's name (for `accord serve DIR`).
+        public var onLine: (@Sendable (_ service: String, _ line: String) -> Void)?
 
-        public init(reference: SystemPlan.Reference, amqpURL: String? = nil) {
+        public init(reference: SystemPlan.Reference, amqpURL: String? = nil,
+                    onLine: (@Sendable (_ service: String, _ line: String) -> Void)? = nil) {
             self.reference = reference
             self.amqpURL = amqpURL
+            self.onLine = onLine
         }
     }
 
@@ -47,13 +51,16 @@ public final class SystemRunner: Sendable {
     public let system: ContractSystem
     public let plan: SystemPlan
     private let broker: ManagedBroker?
+    private let onLine: (@Sendable (_ service: String, _ line: String) -> Void)?
     private let processes = Mutex<[Key: ManagedProcess]>([:])
     private let logger = Logger(label: "accord.system")
 
-    private init(system: ContractSystem, plan: SystemPlan, broker: ManagedBroker?) {
+    private init(system: ContractSystem, plan: SystemPlan, broker: ManagedBroker?,
+                 onLine: (@Sendable (_ service: String, _ line: String) -> Void)?) {
         self.system = system
         self.plan = plan
         self.broker = broker
+        self.onLine = onLine
     }
 
     /// Where every service listens (and the broker's URL).
@@ -83,7 +90,7 @@ public final class SystemRunner: Sendable {
             await broker?.stop()
             throw SystemStartError(service: nil, location: nil, reason: "\(error)", output: "")
         }
-        let runner = SystemRunner(system: system, plan: plan, broker: broker)
+        let runner = SystemRunner(system: system, plan: plan, broker: broker, onLine: options.onLine)
         do {
             try await runner.launchAll()
         } catch {
@@ -109,8 +116,11 @@ public final class SystemRunner: Sendable {
     @discardableResult
     private func start(_ launch: ProcessLaunch) throws(SystemStartError) -> ManagedProcess {
         do {
-            let process = try ManagedProcess.launch(launch.command, environment: launch.environment,
-                                                    directory: launch.directory)
+            let name = launch.replica == 0 ? launch.service : "\(launch.service)#\(launch.replica)"
+            var forward: (@Sendable (String) -> Void)?
+            if let onLine { forward = { line in onLine(name, line) } }
+            let process = try ManagedProcess.launch(
+                launch.command, environment: launch.environment, directory: launch.directory, onLine: forward)
             processes.withLock { $0[Key(service: launch.service, replica: launch.replica)] = process }
             logger.debug("launched", metadata: ["service": "\(launch.service)", "replica": "\(launch.replica)",
                                                 "pid": "\(process.pid)"])

@@ -10,12 +10,13 @@ import Testing
         else { return }
         let broker = try await TestBroker.endpoint()
         let serve = try ChildProcess([Repository.accordBinary, "serve", Repository.root.appendingPathComponent(
-            "contracts/shop").path], environment: ["AMQP_URL": broker.url])
+            "contracts/shop").path, "--log-level", "info"], environment: ["AMQP_URL": broker.url])
         _ = try await serve.waitForOutput(containing: "READY shop", timeout: 60)
         let gateway = try #require(serve.stdout.split(separator: "\n").first { $0.hasPrefix("gateway: http ") })
         let address = gateway.dropFirst("gateway: http ".count)
         let created = try await ChildProcess([
             "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Content-Type: application/json",
+            "-H", "X-Correlation-ID: trace-me-7",
             "-d", #"{"user_id": "u-1", "user_email": "u@example.com", "items": [{"sku": "s", "quantity": 1}]}"#,
             "http://\(address)/orders",
         ]).wait(timeout: 20)
@@ -26,6 +27,12 @@ import Testing
         let result = try await serve.wait(timeout: 30)
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("stopping shop"))
+        // Every service's log lines come out on accord's stderr under its name: one id, one story.
+        for service in ["gateway", "orders", "notifier", "audit"] {
+            #expect(result.stderr.split(separator: "\n").contains {
+                $0.hasPrefix("[\(service)] ") && $0.contains("accord.correlation_id=trace-me-7")
+            }, "\(service)")
+        }
         for pid in children { #expect(kill(pid, 0) != 0, "child \(pid) still runs") }
     }
 
