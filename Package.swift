@@ -84,7 +84,7 @@ let package = Package(
             name: "AccordLoad",
             dependencies: [
                 "CZlib", "AccordJSON", "AccordDocuments", "AccordProto", "AccordGRPC", "AccordHTTP", "AccordReport",
-                "AccordProcess",
+                "AccordProcess", "AccordContracts", "AccordOpenAPI", "AccordAMQP",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
