@@ -164,12 +164,12 @@ let package = Package(
         .testTarget(name: "AccordDocumentsTests", dependencies: ["AccordDocuments", "AccordJSON"]),
         .testTarget(
             name: "AccordCLITests",
-            dependencies: ["AccordTestSupport", "AccordJSON"],
+            dependencies: ["AccordTestSupport", "AccordJSON", "AccordAMQP"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "AccordLoadTests",
-            dependencies: ["AccordLoad", "AccordTestSupport"],
+            dependencies: ["AccordLoad", "AccordTestSupport", "AccordDocuments", "AccordJSON", "AccordContracts"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -42,17 +42,10 @@ public struct GRPCUnaryInteraction: LoadInteraction {
         init(interaction: GRPCUnaryInteraction, eventLoop: EventLoop) {
             self.interaction = interaction
             self.eventLoop = eventLoop
-            self.client = GRPCClient(
-                configuration: .init(
-                    host: interaction.host, port: interaction.port, connections: interaction.connectionsPerWorker),
-                group: eventLoop)
+            self.client = GRPCClient(interaction.host, interaction.port, interaction.connectionsPerWorker, on: eventLoop)
         }
 
-        func connect() -> EventLoopFuture<Void> {
-            let promise = eventLoop.makePromise(of: Void.self)
-            promise.completeWithTask { [client] in try await client.connectAll() }
-            return promise.futureResult
-        }
+        func connect() -> EventLoopFuture<Void> { client.connectAll(on: eventLoop) }
 
         func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
             guard let request = interaction.payload(sequence) else {
@@ -70,11 +63,7 @@ public struct GRPCUnaryInteraction: LoadInteraction {
             }
         }
 
-        func close() -> EventLoopFuture<Void> {
-            let promise = eventLoop.makePromise(of: Void.self)
-            promise.completeWithTask { [client] in await client.close() }
-            return promise.futureResult
-        }
+        func close() -> EventLoopFuture<Void> { client.close(on: eventLoop) }
     }
 }
 

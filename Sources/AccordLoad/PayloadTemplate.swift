@@ -24,7 +24,7 @@ public struct PayloadTemplate: Sendable {
     }
 
     /// A capture the template needs has no value yet: the entry it comes from has not succeeded.
-    public struct MissingCapture: Error, Sendable, CustomStringConvertible {
+    public struct MissingCapture: Error, Sendable, Hashable, CustomStringConvertible {
         public let reference: String
         public var description: String { "${\(reference)}: nothing captured yet" }
     }
