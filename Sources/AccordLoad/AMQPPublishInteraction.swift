@@ -50,7 +50,8 @@ public struct AMQPPublishInteraction: LoadInteraction {
                 return done(RequestOutcome(error: failure.kind, sentAt: now, endedAt: now))
             }
             let done = NIOLoopBound(done, eventLoop: eventLoop)
-            let traffic = interaction.traffic, route = interaction.route
+            let traffic = interaction.traffic
+            let route = interaction.route
             // The connection's thread does the blocking work; this task only waits for the confirm.
             Task {
                 let (outcome, sentAt) = await traffic.publish(body, as: route)

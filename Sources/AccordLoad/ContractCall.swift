@@ -54,7 +54,8 @@ public struct ContractCall: Sendable {
     var templates: [PayloadTemplate] {
         switch kind {
         case .rpc(_, _, let request, _): [request]
-        case .rest(_, _, let params, let body, _): params.keys.sorted().compactMap { params[$0] } + (body.map { [$0] } ?? [])
+        case .rest(_, _, let params, let body, _):
+            params.keys.sorted().compactMap { params[$0] } + (body.map { [$0] } ?? [])
         case .publish(_, let message, _): [message]
         }
     }

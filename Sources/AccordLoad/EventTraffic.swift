@@ -66,9 +66,10 @@ public final class EventTraffic: Sendable {
         let tracker = MessageTracker()
         self.tracker = tracker
         let prefix = runName.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
-        self.tapQueues = Dictionary(uniqueKeysWithValues: merged.filter(\.tapped).map {
-            ($0.event, "accord.load.\(String(prefix)).\($0.event).\(tracker.runID)")
-        })
+        self.tapQueues = Dictionary(
+            uniqueKeysWithValues: merged.filter(\.tapped).map {
+                ($0.event, "accord.load.\(String(prefix)).\($0.event).\(tracker.runID)")
+            })
     }
 
     /// Connects, declares the events' exchanges and starts the taps; every call after the first
@@ -131,7 +132,8 @@ public final class EventTraffic: Sendable {
     /// broker's confirm; also returns when the message left (monotonic ns).
     func publish(_ body: [UInt8], as route: Route) async -> (outcome: PublishOutcome, sentAt: UInt64) {
         guard let publishers = open.withLock({ $0?.publishers }), !publishers.isEmpty else {
-            let closed = AMQPError(.closed, operation: "publish \(route.event)", text: "the run's broker connections are closed")
+            let closed = AMQPError(
+                .closed, operation: "publish \(route.event)", text: "the run's broker connections are closed")
             return (.notSent(closed), MonotonicTime.now())
         }
         let connection = publishers[nextPublisher.wrappingAdd(1, ordering: .relaxed).oldValue % publishers.count]
@@ -160,8 +162,9 @@ public final class EventTraffic: Sendable {
         }
         let tapped = Set(tapQueues.keys)
         let accounts = routes.map { route in
-            Self.accounting(tracker.account(for: route.event, idLimit: 0), event: route.event,
-                            tapped: tapped.contains(route.event))
+            Self.accounting(
+                tracker.account(for: route.event, idLimit: 0), event: route.event,
+                tapped: tapped.contains(route.event))
         }
         return MessageResults(accounts: accounts, tapped: tapped, tapFailures: tapFailures.withLock { $0 })
     }
@@ -190,7 +193,8 @@ public final class EventTraffic: Sendable {
             consumed: tapped ? UInt64(account.consumed) : 0, redelivered: tapped ? UInt64(account.redelivered) : 0,
             duplicated: tapped ? UInt64(account.duplicated) : 0, lost: tapped ? UInt64(account.lost) : 0,
             publishToConfirm: account.confirmed > 0 ? LatencyStats.summary(account.publishToConfirmMicros) : nil,
-            publishToConsume: tapped && account.consumed > 0 ? LatencyStats.summary(account.publishToConsumeMicros) : nil)
+            publishToConsume: tapped && account.consumed > 0
+                ? LatencyStats.summary(account.publishToConsumeMicros) : nil)
     }
 }
 

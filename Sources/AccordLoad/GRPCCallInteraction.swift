@@ -65,7 +65,8 @@ public struct GRPCCallInteraction: LoadInteraction {
         init(interaction: GRPCCallInteraction, eventLoop: EventLoop) {
             self.interaction = interaction
             self.eventLoop = eventLoop
-            self.client = GRPCClient(interaction.host, interaction.port, interaction.connectionsPerWorker, on: eventLoop)
+            self.client = GRPCClient(
+                interaction.host, interaction.port, interaction.connectionsPerWorker, on: eventLoop)
         }
 
         func connect() -> EventLoopFuture<Void> { client.connectAll(on: eventLoop) }
@@ -89,9 +90,10 @@ public struct GRPCCallInteraction: LoadInteraction {
                 ).hop(to: eventLoop).whenSuccess { result in
                     let error = interaction.errorKind(of: result)
                     if error == nil, let response = result.messages.last { interaction.onSuccess?(response) }
-                    done.value(RequestOutcome(
-                        error: error, sentAt: result.timings.requestSent ?? result.timings.started,
-                        endedAt: result.timings.ended))
+                    done.value(
+                        RequestOutcome(
+                            error: error, sentAt: result.timings.requestSent ?? result.timings.started,
+                            endedAt: result.timings.ended))
                 }
             case .serverStreaming:
                 let tally = StreamTally(keepLast: interaction.onSuccess != nil)
@@ -105,9 +107,10 @@ public struct GRPCCallInteraction: LoadInteraction {
                     let error = interaction.errorKind(of: result)
                     let (count, lastAt, last) = tally.state
                     if error == nil, let last { interaction.onSuccess?(last) }
-                    done.value(RequestOutcome(
-                        error: error, sentAt: result.timings.requestSent ?? result.timings.started,
-                        endedAt: error == nil && count > 0 ? lastAt : result.timings.ended, messages: count))
+                    done.value(
+                        RequestOutcome(
+                            error: error, sentAt: result.timings.requestSent ?? result.timings.started,
+                            endedAt: error == nil && count > 0 ? lastAt : result.timings.ended, messages: count))
                 }
             }
         }

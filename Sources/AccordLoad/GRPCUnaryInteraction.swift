@@ -42,7 +42,8 @@ public struct GRPCUnaryInteraction: LoadInteraction {
         init(interaction: GRPCUnaryInteraction, eventLoop: EventLoop) {
             self.interaction = interaction
             self.eventLoop = eventLoop
-            self.client = GRPCClient(interaction.host, interaction.port, interaction.connectionsPerWorker, on: eventLoop)
+            self.client = GRPCClient(
+                interaction.host, interaction.port, interaction.connectionsPerWorker, on: eventLoop)
         }
 
         func connect() -> EventLoopFuture<Void> { client.connectAll(on: eventLoop) }

@@ -16,14 +16,17 @@ extension LoadProfile {
             for reference in Set(call.templates.flatMap(\.captures)).sorted() {
                 guard let source = longestFirst.first(where: { reference.hasPrefix(names[$0] + ".") }) else {
                     let first = reference.split(separator: ".").first.map(String.init) ?? reference
-                    r.report(call.payloadPointer,
-                             "${\(reference)}: no mix entry is named \"\(first)\"\(hint(first, among: names))")
+                    r.report(
+                        call.payloadPointer,
+                        "${\(reference)}: no mix entry is named \"\(first)\"\(hint(first, among: names))")
                     continue
                 }
                 let path = reference.dropFirst(names[source].count + 1).split(separator: ".").map(String.init)
                 guard case .contract(var sourceCall) = mix[source].target else {
-                    r.report(call.payloadPointer, "${\(reference)}: values are captured from call: entries only, "
-                             + "and \(names[source]) is not one")
+                    r.report(
+                        call.payloadPointer,
+                        "${\(reference)}: values are captured from call: entries only, "
+                            + "and \(names[source]) is not one")
                     continue
                 }
                 let resolved: [String]
@@ -46,7 +49,8 @@ extension LoadProfile {
         switch entry.target {
         case .grpc(_, _, _, _, let request, _):
             if let reference = request.captures.first {
-                r.report(pointer + "/grpc/request", "${\(reference)}: captured values work in call: and publish: entries")
+                r.report(
+                    pointer + "/grpc/request", "${\(reference)}: captured values work in call: and publish: entries")
             }
         case .http(_, _, _, let path, _, let body):
             let pathCaptures = (try? PayloadTemplate(.string(path)))?.captures ?? []
@@ -83,8 +87,9 @@ extension LoadProfile {
                 // An object that declares no members may hold anything.
                 if current.fields.isEmpty && current.isOpen { return .success(resolved + path[index...]) }
                 let names = current.fields.map(\.name)
-                return .failure(PathProblem(
-                    message: "\(current.name) has no field \"\(segment)\"\(hint(segment, among: names))"))
+                return .failure(
+                    PathProblem(
+                        message: "\(current.name) has no field \"\(segment)\"\(hint(segment, among: names))"))
             }
             resolved.append(field.name)
             switch field.type {
@@ -94,8 +99,9 @@ extension LoadProfile {
                 return .success(resolved + path[(index + 1)...])
             default:
                 if index + 1 < path.count {
-                    return .failure(PathProblem(
-                        message: "\(current.name).\(field.name) is \(field.type): it has no field \"\(path[index + 1])\""))
+                    let next = path[index + 1]
+                    let message = "\(current.name).\(field.name) is \(field.type): it has no field \"\(next)\""
+                    return .failure(PathProblem(message: message))
                 }
             }
         }

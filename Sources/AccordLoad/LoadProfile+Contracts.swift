@@ -32,8 +32,11 @@ extension LoadProfile {
         let display = displayPath(path, under: profileFolder)
         let folder = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: file).deletingLastPathComponent())
             .standardizedFileURL
-        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(ContractLoader.fileName).path) else {
-            r.report("/contracts", "\(display) holds no \(ContractLoader.fileName) (a system folder, relative to this file)")
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(ContractLoader.fileName).path)
+        else {
+            r.report(
+                "/contracts", "\(display) holds no \(ContractLoader.fileName) (a system folder, relative to this file)"
+            )
             return .broken
         }
         do {
@@ -41,13 +44,15 @@ extension LoadProfile {
         } catch {
             let count = error.diagnostics.count == 1 ? "1 error" : "\(error.diagnostics.count) errors"
             r.report("/contracts", "\(display) does not load (\(count), below)")
-            r.add(error.diagnostics.map { diagnostic in
-                let location = diagnostic.location
-                return Diagnostic(
-                    location: SourceLocation(
-                        file: displayPath(location.file, under: display), line: location.line, column: location.column),
-                    key: diagnostic.key, message: diagnostic.message)
-            })
+            r.add(
+                error.diagnostics.map { diagnostic in
+                    let location = diagnostic.location
+                    return Diagnostic(
+                        location: SourceLocation(
+                            file: displayPath(location.file, under: display), line: location.line,
+                            column: location.column),
+                        key: diagnostic.key, message: diagnostic.message)
+                })
             return .broken
         }
     }
@@ -75,6 +80,11 @@ extension LoadProfile {
         return names.isEmpty ? "" : " (known: \(names.joined(separator: ", ")))"
     }
 
+    /// `contracts/shop has no service "ordrs" (did you mean "orders"?)`
+    static func noService(_ name: String, in system: ContractSystem) -> String {
+        "\(system.displayFolder) has no service \"\(name)\"\(hint(name, among: system.services.map(\.name)))"
+    }
+
     /// A `call:` or `publish:` entry, resolved against the contract.
     static func contractEntry(_ r: inout DocumentReader, _ pointer: String, contracts: ProfileContracts) -> MixEntry? {
         guard let members = r.object(pointer, keys: contractEntryKeys) else { return nil }
@@ -88,7 +98,8 @@ extension LoadProfile {
         guard let text = r.string(pointer + "/" + key, required: true) else { return nil }
         guard let system = contracts.system else {
             if case .absent = contracts {
-                r.report(pointer + "/" + key, "\(key): names an interaction of a contract: add contracts: <system folder>")
+                r.report(
+                    pointer + "/" + key, "\(key): names an interaction of a contract: add contracts: <system folder>")
             }
             return nil
         }
@@ -136,7 +147,8 @@ extension LoadProfile {
         guard let name = r.string(pointer + "/example", required: true) else { return .invalid }
         guard let example = service.examples.first(where: { $0.name == name }) else {
             let names = service.examples.filter { $0.interaction == interaction }.map(\.name)
-            r.report(pointer + "/example", "\(service.name) has no example named \"\(name)\"\(hint(name, among: names))")
+            r.report(
+                pointer + "/example", "\(service.name) has no example named \"\(name)\"\(hint(name, among: names))")
             return .invalid
         }
         guard example.interaction == interaction else {
@@ -164,14 +176,18 @@ extension LoadProfile {
         members: [String: JSONValue]
     ) -> ContractCall? {
         let key = pointer + "/call"
-        reject(&r, pointer, members, ["body", "params", "headers", "message", "consume"], "other entries (REST or publish)")
-        guard let dot = text.firstIndex(of: "."), dot != text.startIndex, text.index(after: dot) != text.endIndex else {
+        reject(
+            &r, pointer, members, ["body", "params", "headers", "message", "consume"],
+            "other entries (REST or publish)")
+        guard let dot = text.firstIndex(of: "."), dot != text.startIndex, text.index(after: dot) != text.endIndex
+        else {
             r.report(key, "\"\(text)\" is not <service>.<Method> (gRPC) or <service> <METHOD> <path> (REST)")
             return nil
         }
-        let serviceName = String(text[..<dot]), methodName = String(text[text.index(after: dot)...])
+        let serviceName = String(text[..<dot])
+        let methodName = String(text[text.index(after: dot)...])
         guard let service = system.service(named: serviceName) else {
-            r.report(key, "\(system.displayFolder) has no service \"\(serviceName)\"\(hint(serviceName, among: system.services.map(\.name)))")
+            r.report(key, noService(serviceName, in: system))
             return nil
         }
         guard let grpc = service.grpc else {
@@ -212,7 +228,9 @@ extension LoadProfile {
             }
         }
         return ContractCall(
-            kind: .rpc(service: serviceName, method: method, request: payload, metadata: stringMap(&r, pointer + "/metadata")),
+            kind: .rpc(
+                service: serviceName, method: method, request: payload,
+                metadata: stringMap(&r, pointer + "/metadata")),
             expectedStatus: example?.expectedStatus, example: example?.name, payloadPointer: payloadPointer,
             response: .protobuf(method.outputType))
     }
@@ -230,7 +248,7 @@ extension LoadProfile {
             return nil
         }
         guard let service = system.service(named: parts[0]) else {
-            r.report(key, "\(system.displayFolder) has no service \"\(parts[0])\"\(hint(parts[0], among: system.services.map(\.name)))")
+            r.report(key, noService(parts[0], in: system))
             return nil
         }
         guard let rest = service.rest else {
@@ -238,9 +256,11 @@ extension LoadProfile {
             return nil
         }
         let operations = rest.contract.operations
-        guard let operation = operations.first(where: { $0.method == parts[1].uppercased() && $0.path == parts[2] }) else {
+        guard let operation = operations.first(where: { $0.method == parts[1].uppercased() && $0.path == parts[2] })
+        else {
             let wanted = "\(parts[1]) \(parts[2])"
-            r.report(key, "\(rest.openapiFile) declares no operation \"\(wanted)\"\(hint(wanted, among: operations.map { "\($0.method) \($0.path)" }))")
+            let routes = operations.map { "\($0.method) \($0.path)" }
+            r.report(key, "\(rest.openapiFile) declares no operation \"\(wanted)\"\(hint(wanted, among: routes))")
             return nil
         }
         let interaction = Interaction.rest(service: service.name, method: operation.method, path: operation.path)
@@ -290,7 +310,9 @@ extension LoadProfile {
         var valid = true
         for (name, value) in given.sorted(by: { $0.key < $1.key }) {
             guard names.contains(name) else {
-                r.report(pointer, "\(operation.method) \(operation.path) has no path or query parameter \"\(name)\"\(hint(name, among: names))")
+                let operationName = "\(operation.method) \(operation.path)"
+                let known = hint(name, among: names)
+                r.report(pointer, "\(operationName) has no path or query parameter \"\(name)\"\(known)")
                 valid = false
                 continue
             }
@@ -311,7 +333,8 @@ extension LoadProfile {
                 valid = false
             }
         }
-        for parameter in operation.parameters where parameter.place == .path && params[parameter.name] == nil && valid {
+        for parameter in operation.parameters where parameter.place == .path && params[parameter.name] == nil && valid
+        {
             r.report(pointer, "missing path parameter \"\(parameter.name)\" of \(operation.method) \(operation.path)")
             valid = false
         }
@@ -328,7 +351,9 @@ extension LoadProfile {
             r.report(pointer + "/example", "a contract has no examples of events: give the body as message:")
         }
         guard let event = system.event(named: name) else {
-            r.report(pointer + "/publish", "\(system.displayFolder) has no event \"\(name)\"\(hint(name, among: system.events.map(\.name)))")
+            r.report(
+                pointer + "/publish",
+                "\(system.displayFolder) has no event \"\(name)\"\(hint(name, among: system.events.map(\.name)))")
             return nil
         }
         var consume = true
@@ -352,7 +377,9 @@ extension LoadProfile {
                 }
             case .json(let schema):
                 let violations = schema.validate(sample)
-                for violation in violations { r.report(payloadPointer, "not valid against \(schema.file): \(violation)") }
+                for violation in violations {
+                    r.report(payloadPointer, "not valid against \(schema.file): \(violation)")
+                }
                 if !violations.isEmpty { return nil }
             }
         }

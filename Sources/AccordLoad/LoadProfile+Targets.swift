@@ -23,7 +23,7 @@ extension LoadProfile {
                 grpc: addresses(&r, pointer + "/grpc"), http: addresses(&r, pointer + "/http"))
             if let system = contracts.system {
                 guard let service = system.service(named: name) else {
-                    r.report(pointer, "\(system.displayFolder) has no service \"\(name)\"\(hint(name, among: system.services.map(\.name)))")
+                    r.report(pointer, noService(name, in: system))
                     continue
                 }
                 if service.grpc == nil && !endpoints.grpc.isEmpty {

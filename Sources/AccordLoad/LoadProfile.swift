@@ -94,7 +94,9 @@ public struct LoadProfile: Sendable {
         }
         _ = r.object("/connections", keys: ["http", "grpc", "amqp"], required: false)
         _ = r.object("/limits", keys: ["max_in_flight", "timeout"], required: false)
-        var mix = (r.array("/mix", required: true) ?? []).indices.compactMap { entry(&r, "/mix/\($0)", contracts: contracts) }
+        var mix = (r.array("/mix", required: true) ?? []).indices.compactMap {
+            entry(&r, "/mix/\($0)", contracts: contracts)
+        }
         var names = Set<String>()
         for (index, entry) in mix.enumerated() where !names.insert(entry.name).inserted {
             r.report("/mix/\(index)", "another mix entry is also named \"\(entry.name)\"; add name: to tell them apart")
@@ -193,7 +195,9 @@ public struct LoadProfile: Sendable {
     }
 
     private static func entry(_ r: inout DocumentReader, _ pointer: String, contracts: ProfileContracts) -> MixEntry? {
-        if case .object(let members)? = r.document.value(at: pointer), members["call"] != nil || members["publish"] != nil {
+        if case .object(let members)? = r.document.value(at: pointer),
+            members["call"] != nil || members["publish"] != nil
+        {
             return contractEntry(&r, pointer, contracts: contracts)
         }
         guard let members = r.object(pointer, keys: ["name", "weight", "grpc", "http", "call", "publish"]) else { return nil }

@@ -200,7 +200,9 @@ public struct LoadRunner: Sendable {
                     let bound = NIOLoopBound(worker, eventLoop: loop)
                     let connected = zip(mix, drivers).map { entry, driver in
                         let name = entry.interaction.name
-                        return driver.connect().flatMapErrorThrowing { throw ConnectError(interaction: name, cause: $0) }
+                        return driver.connect().flatMapErrorThrowing {
+                            throw ConnectError(interaction: name, cause: $0)
+                        }
                     }
                     return EventLoopFuture.andAllSucceed(connected, on: loop).map { bound }
                         .flatMapError { error in

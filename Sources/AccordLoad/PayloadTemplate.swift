@@ -149,7 +149,8 @@ public struct PayloadTemplate: Sendable {
         }
         throw ParseError(
             placeholder: placeholder,
-            reason: "unknown placeholder (seq, uuid, random_int(a,b), pick(a,b,...), or entry.path for a captured value)")
+            reason: "unknown placeholder (seq, uuid, random_int(a,b), pick(a,b,...), or entry.path, a captured value)"
+        )
     }
 
     private static func render(
@@ -161,7 +162,9 @@ public struct PayloadTemplate: Sendable {
         case .array(let nodes):
             var items: [JSONValue] = []
             items.reserveCapacity(nodes.count)
-            for node in nodes { items.append(try render(node, sequence: sequence, random: &random, captures: captures)) }
+            for node in nodes {
+                items.append(try render(node, sequence: sequence, random: &random, captures: captures))
+            }
             return .array(items)
         case .object(let nodes):
             var members: [String: JSONValue] = [:]
@@ -186,7 +189,9 @@ public struct PayloadTemplate: Sendable {
         }
     }
 
-    private static func captured(_ reference: String, from captures: CapturedValues?) throws(MissingCapture) -> JSONValue {
+    private static func captured(_ reference: String, from captures: CapturedValues?) throws(MissingCapture)
+        -> JSONValue
+    {
         guard let value = captures?.pick(reference) else { throw MissingCapture(reference: reference) }
         return value
     }

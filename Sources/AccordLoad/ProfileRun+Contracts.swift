@@ -38,8 +38,8 @@ struct ContractPlanner {
         }
         let url = profile.amqpURL ?? environment["AMQP_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? services.amqpURL
         guard let url else {
-            throw ProfileRun.SetupError(
-                message: "\(profile.file): \(first.event) is published, but there is no broker: give amqp_url: or set AMQP_URL")
+            let problem = "\(first.event) is published, but there is no broker: give amqp_url: or set AMQP_URL"
+            throw ProfileRun.SetupError(message: "\(profile.file): \(problem)")
         }
         do {
             traffic = EventTraffic(
@@ -54,7 +54,8 @@ struct ContractPlanner {
         switch call.kind {
         case .rpc(let service, let method, let request, let metadata):
             let parts = try addresses(entry, service, .grpc).map { host, port, count in
-                rpc(entry, call, method: method, request: request, metadata: metadata, host: host, port: port,
+                rpc(
+                    entry, call, method: method, request: request, metadata: metadata, host: host, port: port,
                     connections: max(1, profile.grpcConnections / workers / count))
             }
             return parts.count == 1 ? parts[0] : SpreadInteraction(name: entry.name, parts: parts)
@@ -66,13 +67,15 @@ struct ContractPlanner {
                 } catch {
                     throw ProfileRun.SetupError(message: "\(entry.location.fileLine): \(entry.name): \(error)")
                 }
-                return rest(entry, call, operation: operation, params: params, body: body, headers: headers,
-                            target: target, connections: max(1, profile.httpConnections / workers / count))
+                return rest(
+                    entry, call, operation: operation, params: params, body: body, headers: headers,
+                    target: target, connections: max(1, profile.httpConnections / workers / count))
             }
             return parts.count == 1 ? parts[0] : SpreadInteraction(name: entry.name, parts: parts)
         case .publish(let event, let message, _):
             guard let traffic, let route = traffic.routes.first(where: { $0.event == event.name }) else {
-                throw ProfileRun.SetupError(message: "\(entry.location.fileLine): \(entry.name): no broker for \(event.name)")
+                throw ProfileRun.SetupError(
+                    message: "\(entry.location.fileLine): \(entry.name): no broker for \(event.name)")
             }
             return publish(entry, event: event, message: message, traffic: traffic, route: route)
         }
@@ -91,9 +94,10 @@ struct ContractPlanner {
                     + "\(service): add targets: { \(service): { \(interface.rawValue): host:port } }")
         }
         return try addresses.map { address in
-            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-                throw ProfileRun.SetupError(
-                    message: "\(entry.location.fileLine): \(entry.name): \(service) listens at \"\(address)\", not host:port")
+            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...])
+            else {
+                let problem = "\(service) listens at \"\(address)\", not host:port"
+                throw ProfileRun.SetupError(message: "\(entry.location.fileLine): \(entry.name): \(problem)")
             }
             let host = address[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             return (host, port, addresses.count)
@@ -104,7 +108,8 @@ struct ContractPlanner {
         _ entry: LoadProfile.MixEntry, _ call: ContractCall, method: MethodDescriptor, request: PayloadTemplate,
         metadata: [String: String], host: String, port: Int, connections: Int
     ) -> GRPCCallInteraction {
-        let type = method.inputType, captures = self.captures
+        let type = method.inputType
+        let captures = self.captures
         @Sendable func encode(_ sequence: UInt64) -> Result<ByteBuffer, PayloadFailure> {
             let json: JSONValue
             do {
@@ -119,8 +124,11 @@ struct ContractPlanner {
         var grpcMetadata = GRPCMetadata()
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { grpcMetadata.add(key, value) }
         var expected = GRPCStatus.Code.ok
-        if case .rpc(let status)? = call.expectedStatus { expected = GRPCStatus.Code(rawValue: status.rawValue) ?? .ok }
-        let rules = call.captures, output = method.outputType
+        if case .rpc(let status)? = call.expectedStatus {
+            expected = GRPCStatus.Code(rawValue: status.rawValue) ?? .ok
+        }
+        let rules = call.captures
+        let output = method.outputType
         var onSuccess: (@Sendable (ByteBuffer) -> Void)?
         if !rules.isEmpty {
             onSuccess = { response in
@@ -145,9 +153,12 @@ struct ContractPlanner {
     ) -> HTTPInteraction {
         let captures = self.captures
         let needsContentType = body != nil && headers.keys.allSatisfy { $0.lowercased() != "content-type" }
-        let headerList = headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        let headerList =
+            headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
             + (needsContentType ? [(name: "Content-Type", value: "application/json")] : [])
-        let method = HTTPMethod(rawValue: operation.method), template = operation.path, authority = target.authority
+        let method = HTTPMethod(rawValue: operation.method)
+        let template = operation.path
+        let authority = target.authority
         let ordered = params.sorted { $0.key < $1.key }
         @Sendable func build(_ sequence: UInt64) -> Result<HTTPClientRequest, PayloadFailure> {
             var path = template
@@ -161,10 +172,13 @@ struct ContractPlanner {
                         query.append("\(name.percentEncoded(.queryPart))=\(text.percentEncoded(.queryPart))")
                     }
                 }
-                let bytes = try body.map { ByteBuffer(string: try $0.render(sequence: sequence, captures: captures).jsonText) }
+                let bytes = try body.map {
+                    ByteBuffer(string: try $0.render(sequence: sequence, captures: captures).jsonText)
+                }
                 if !query.isEmpty { path += "?" + query.joined(separator: "&") }
-                return .success(HTTPClientRequest(
-                    method: method, path: path, authority: authority, headers: headerList, body: bytes))
+                return .success(
+                    HTTPClientRequest(
+                        method: method, path: path, authority: authority, headers: headerList, body: bytes))
             } catch {
                 return .failure(.noCapture)
             }
@@ -189,7 +203,8 @@ struct ContractPlanner {
         _ entry: LoadProfile.MixEntry, event: ContractEvent, message: PayloadTemplate, traffic: EventTraffic,
         route: EventTraffic.Route
     ) -> AMQPPublishInteraction {
-        let captures = self.captures, payload = event.payload
+        let captures = self.captures
+        let payload = event.payload
         @Sendable func encode(_ sequence: UInt64) -> Result<[UInt8], PayloadFailure> {
             let json: JSONValue
             do {

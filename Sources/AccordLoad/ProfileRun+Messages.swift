@@ -36,7 +36,8 @@ extension ProfileRun {
         }
         let failed = Set(messages.tapFailures.map(\.event))
         for account in messages.accounts where account.lost > 0 && !failed.contains(account.event) {
-            notes.append("\(account.lost) confirmed \(account.event) messages did not reach the tap before the drain timeout")
+            notes.append(
+                "\(account.lost) confirmed \(account.event) messages did not reach the tap before the drain timeout")
         }
         return notes
     }

@@ -53,7 +53,8 @@ public enum ProfileRun {
                 }
                 let type = descriptor.inputType
                 @Sendable func encode(_ sequence: UInt64) throws -> ByteBuffer {
-                    ByteBuffer(bytes: try DynamicMessage(json: try request.render(sequence: sequence), type: type).serializedBytes())
+                    let json = try request.render(sequence: sequence)
+                    return ByteBuffer(bytes: try DynamicMessage(json: json, type: type).serializedBytes())
                 }
                 do {
                     _ = try encode(0)
@@ -84,7 +85,9 @@ public enum ProfileRun {
                 @Sendable func build(_ sequence: UInt64) -> HTTPClientRequest {
                     let renderedPath = hasPlaceholders ? ((try? PayloadTemplate.renderString(path, sequence: sequence)) ?? path) : path
                     // The profile rejects captures in http: entries, so rendering cannot miss one.
-                    let bytes = body.map { ByteBuffer(string: ((try? $0.render(sequence: sequence)) ?? .null).jsonText) }
+                    let bytes = body.map {
+                        ByteBuffer(string: ((try? $0.render(sequence: sequence)) ?? .null).jsonText)
+                    }
                     return HTTPClientRequest(method: httpMethod, path: renderedPath, authority: authority, headers: headerList, body: bytes)
                 }
                 let constant = !hasPlaceholders && (body?.isConstant ?? true) ? build(0) : nil

@@ -37,7 +37,9 @@ extension AccordCommand {
                 let profile: LoadProfile
                 do {
                     // A profile with contracts: compiles their .proto files: off the cooperative pool.
-                    profile = try await NIOThreadPool.singleton.runIfActive { try LoadProfile.load(path: self.profile) }
+                    profile = try await NIOThreadPool.singleton.runIfActive {
+                        try LoadProfile.load(path: self.profile)
+                    }
                 } catch {
                     throw BadInput(message: "\(error)")
                 }

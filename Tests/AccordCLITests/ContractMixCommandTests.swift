@@ -12,7 +12,8 @@ import Testing
 
     /// Runs `accord load` on `profile` (written into a fresh folder) and reads its summary.json.
     static func load(
-        _ profile: String, environment: [String: String] = [:], whileRunning: (ChildProcess) async throws -> Void = { _ in }
+        _ profile: String, environment: [String: String] = [:],
+        whileRunning: (ChildProcess) async throws -> Void = { _ in }
     ) async throws -> (ChildProcess.Result, JSONValue?) {
         let directory = try Repository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -23,7 +24,9 @@ import Testing
             [Repository.accordBinary, "load", file.path, "--reports", reports.path], environment: environment)
         try await whileRunning(load)
         let result = try await load.wait(timeout: 90)
-        guard let run = try? FileManager.default.contentsOfDirectory(atPath: reports.path).first else { return (result, nil) }
+        guard let run = try? FileManager.default.contentsOfDirectory(atPath: reports.path).first else {
+            return (result, nil)
+        }
         let data = try Data(contentsOf: reports.appendingPathComponent(run).appendingPathComponent("summary.json"))
         return (result, try JSONParser.parse(data))
     }
@@ -39,15 +42,31 @@ import Testing
         let what: String
     }
 
-    @Test func callsReachGRPCAndRESTPeersWithCapturedIDs() async throws {
-        guard try ExternalTool.pythonModuleAvailable("grpc_tools") else { return }
+    /// shop_peer.py on fresh ports: its gRPC ports and HTTP port.
+    static func startPeer(grpcPorts count: Int) async throws -> (ChildProcess, [Int], Int) {
         let script = try #require(Bundle.module.path(forResource: "shop_peer", ofType: "py", inDirectory: "Fixtures"))
-        let grpcPorts = [FreePort.next(), FreePort.next()], httpPort = FreePort.next()
+        let grpcPorts = (0..<count).map { _ in FreePort.next() }
+        let httpPort = FreePort.next()
         let peer = try ChildProcess([
-            "python3", script, "\(Self.shop)/protos", grpcPorts.map(String.init).joined(separator: ","), "\(httpPort)",
+            "python3", script, "\(shop)/protos", grpcPorts.map(String.init).joined(separator: ","), "\(httpPort)",
         ])
         _ = try await peer.waitForOutput(containing: "READY", timeout: 30)
-        let (result, summary) = try await Self.load("""
+        return (peer, grpcPorts, httpPort)
+    }
+
+    /// Stops the peer and reads the counts it printed.
+    static func stats(of peer: ChildProcess) async throws -> JSONValue {
+        peer.signal(SIGTERM)
+        let stopped = try await peer.wait(timeout: 20)
+        let line = try #require(stopped.stdout.split(separator: "\n").first { $0.hasPrefix("STATS ") })
+        return try JSONParser.parse(String(line.dropFirst("STATS ".count)))
+    }
+
+    @Test func callsReachGRPCAndRESTPeersWithCapturedIDs() async throws {
+        guard try ExternalTool.pythonModuleAvailable("grpc_tools") else { return }
+        let (peer, grpcPorts, httpPort) = try await Self.startPeer(grpcPorts: 2)
+        let (result, summary) = try await Self.load(
+            """
             name: cli-mix
             contracts: \(Self.shop)
             targets:
@@ -66,8 +85,7 @@ import Testing
             limits: { timeout: 5s }
             thresholds: ["errors == 0"]
             """)
-        peer.signal(SIGTERM)
-        let stopped = try await peer.wait(timeout: 20)
+        let stats = try await Self.stats(of: peer)
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         for name in ["create", "get", "missing", "list", "web-create", "web-get"] {
             let entry = try Self.interaction(summary, name)
@@ -80,8 +98,6 @@ import Testing
         #expect(try Self.interaction(summary, "list")["transport"] == "grpc")
         #expect(try Self.interaction(summary, "web-get")["transport"] == "http")
 
-        let line = try #require(stopped.stdout.split(separator: "\n").first { $0.hasPrefix("STATS ") })
-        let stats = try JSONParser.parse(String(line.dropFirst("STATS ".count)))
         // Every get by a captured id found its order, over gRPC and REST alike; only the entry
         // built on the NOT_FOUND example missed, as its example expects.
         #expect(Self.count(stats["gets_found"]) > 0 && Self.count(stats["http_gets_found"]) > 0)
@@ -89,6 +105,33 @@ import Testing
         #expect(Self.count(stats["gets_missing"]) >= Self.count(try Self.interaction(summary, "missing")["count"]))
         // Connections spread over both addresses of the orders service.
         for port in grpcPorts { #expect(Self.count(stats["calls"]?["\(port)"]) > 0, "no calls on \(port): \(stats)") }
+    }
+
+    /// Decided: a request whose captured value does not exist yet is not sent and counts as a
+    /// `no_capture` error (waiting would stall the open model's schedule behind another entry).
+    @Test func withoutACaptureYetRequestsAreCountedNotSent() async throws {
+        guard try ExternalTool.pythonModuleAvailable("grpc_tools") else { return }
+        let (peer, grpcPorts, _) = try await Self.startPeer(grpcPorts: 1)
+        let (result, summary) = try await Self.load(
+            """
+            name: cli-no-capture
+            contracts: \(Self.shop)
+            targets: { orders: { grpc: 127.0.0.1:\(grpcPorts[0]) } }
+            stages: [{ rate: 50/s, for: 2s }]
+            mix:
+              - { name: create, call: orders.CreateOrder, example: orders example 4 }
+              - { name: get, call: orders.GetOrder }
+            limits: { timeout: 5s }
+            """)
+        let stats = try await Self.stats(of: peer)
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        // The create example expects INVALID_ARGUMENT and gets it: a success with nothing to capture.
+        let create = try Self.interaction(summary, "create")
+        #expect(Self.count(create["count"]) > 0 && Self.count(create["errors"]) == 0)
+        let get = try Self.interaction(summary, "get")
+        #expect(Self.count(get["count"]) > 0)
+        #expect(get["errorsByKind"] == ["no_capture": get["count"] ?? 0])
+        #expect(Self.count(stats["gets_found"]) + Self.count(stats["gets_missing"]) == 0, "gets reached the peer")
     }
 
     static func publishProfile(name: String, seconds: Int, amqpURL: String? = nil) -> String {
@@ -170,7 +213,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: system) }
         try "system: broken\nservices:\n  orders:\n    grpc: { protos: [missing.proto] }\n".write(
             to: system.appendingPathComponent("system.yaml"), atomically: true, encoding: .utf8)
-        let (result, summary) = try await Self.load("""
+        let (result, summary) = try await Self.load(
+            """
             name: cli-broken
             contracts: \(system.path)
             stages: [{ rate: 10/s, for: 1s }]
