@@ -245,6 +245,14 @@ import Testing
             "\(shown)")
     }
 
+    @Test func theShippedShopMixLoads() throws {
+        let path = Repository.root.appendingPathComponent("loadprofiles/shop-mix.yaml").path
+        let profile = try LoadProfile.load(path: path)
+        #expect(profile.contracts?.name == "shop")
+        #expect(profile.mix.count == 7)
+        #expect(profile.publishedEvents.values.contains("order.created"))
+    }
+
     @Test func displayPathsResolveDotDotLexically() {
         #expect(LoadProfile.displayPath("../contracts/shop", under: "loadprofiles") == "contracts/shop")
         #expect(LoadProfile.displayPath("../contracts/shop", under: "") == "../contracts/shop")
