@@ -57,19 +57,15 @@ public struct GRPCCallInteraction: LoadInteraction {
         return result.status.code == expected ? nil : "grpc.\(result.status.code.name)"
     }
 
-    final class Driver: LoadInteractionDriver {
+    final class Driver: GRPCWorkerDriver, LoadInteractionDriver {
         let interaction: GRPCCallInteraction
-        let eventLoop: EventLoop
-        let client: GRPCClient
 
         init(interaction: GRPCCallInteraction, eventLoop: EventLoop) {
             self.interaction = interaction
-            self.eventLoop = eventLoop
-            self.client = GRPCClient(
-                interaction.host, interaction.port, interaction.connectionsPerWorker, on: eventLoop)
+            super.init(
+                host: interaction.host, port: interaction.port, connections: interaction.connectionsPerWorker,
+                eventLoop: eventLoop)
         }
-
-        func connect() -> EventLoopFuture<Void> { client.connectAll(on: eventLoop) }
 
         func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
             let request: ByteBuffer
@@ -114,29 +110,6 @@ public struct GRPCCallInteraction: LoadInteraction {
                 }
             }
         }
-
-        func close() -> EventLoopFuture<Void> { client.close(on: eventLoop) }
-    }
-}
-
-extension GRPCClient {
-    /// A worker's client: `connections` to `host:port`, every one on the worker's event loop.
-    convenience init(_ host: String, _ port: Int, _ connections: Int, on eventLoop: EventLoop) {
-        self.init(configuration: .init(host: host, port: port, connections: connections), group: eventLoop)
-    }
-
-    /// `connectAll()` for a worker's driver: a future on its event loop.
-    func connectAll(on eventLoop: EventLoop) -> EventLoopFuture<Void> {
-        let promise = eventLoop.makePromise(of: Void.self)
-        promise.completeWithTask { try await self.connectAll() }
-        return promise.futureResult
-    }
-
-    /// `close()` for a worker's driver: a future on its event loop.
-    func close(on eventLoop: EventLoop) -> EventLoopFuture<Void> {
-        let promise = eventLoop.makePromise(of: Void.self)
-        promise.completeWithTask { await self.close() }
-        return promise.futureResult
     }
 }
 

@@ -34,19 +34,15 @@ public struct GRPCUnaryInteraction: LoadInteraction {
         Driver(interaction: self, eventLoop: eventLoop)
     }
 
-    final class Driver: LoadInteractionDriver {
+    final class Driver: GRPCWorkerDriver, LoadInteractionDriver {
         let interaction: GRPCUnaryInteraction
-        let eventLoop: EventLoop
-        let client: GRPCClient
 
         init(interaction: GRPCUnaryInteraction, eventLoop: EventLoop) {
             self.interaction = interaction
-            self.eventLoop = eventLoop
-            self.client = GRPCClient(
-                interaction.host, interaction.port, interaction.connectionsPerWorker, on: eventLoop)
+            super.init(
+                host: interaction.host, port: interaction.port, connections: interaction.connectionsPerWorker,
+                eventLoop: eventLoop)
         }
-
-        func connect() -> EventLoopFuture<Void> { client.connectAll(on: eventLoop) }
 
         func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
             guard let request = interaction.payload(sequence) else {
@@ -63,8 +59,6 @@ public struct GRPCUnaryInteraction: LoadInteraction {
                     endedAt: result.timings.ended))
             }
         }
-
-        func close() -> EventLoopFuture<Void> { client.close(on: eventLoop) }
     }
 }
 
