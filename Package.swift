@@ -90,7 +90,7 @@ let package = Package(
             name: "AccordLoad",
             dependencies: [
                 "CZlib", "AccordJSON", "AccordDocuments", "AccordProto", "AccordGRPC", "AccordHTTP", "AccordReport",
-                "AccordProcess",
+                "AccordProcess", "AccordContracts", "AccordOpenAPI", "AccordAMQP",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -189,12 +189,12 @@ let package = Package(
         .testTarget(name: "AccordDocumentsTests", dependencies: ["AccordDocuments", "AccordJSON"]),
         .testTarget(
             name: "AccordCLITests",
-            dependencies: ["AccordTestSupport", "AccordJSON"],
+            dependencies: ["AccordTestSupport", "AccordJSON", "AccordAMQP"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "AccordLoadTests",
-            dependencies: ["AccordLoad", "AccordTestSupport"],
+            dependencies: ["AccordLoad", "AccordTestSupport", "AccordDocuments", "AccordJSON", "AccordContracts"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

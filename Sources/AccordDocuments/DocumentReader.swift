@@ -42,6 +42,11 @@ public struct DocumentReader {
         diagnostics.append(Diagnostic(location: document.location(pointer), key: Self.keyPath(pointer), message: message))
     }
 
+    /// Records problems found in another file the document names (a contract a profile loads).
+    public mutating func add(_ others: [Diagnostic]) {
+        diagnostics += others
+    }
+
     /// `/stages/0/rate` -> `stages[0].rate`, as users write paths.
     public static func keyPath(_ pointer: String) -> String? {
         guard let tokens = JSONPointer.tokens(pointer), !tokens.isEmpty else { return nil }

@@ -34,24 +34,14 @@ public struct GRPCUnaryInteraction: LoadInteraction {
         Driver(interaction: self, eventLoop: eventLoop)
     }
 
-    final class Driver: LoadInteractionDriver {
+    final class Driver: GRPCWorkerDriver, LoadInteractionDriver {
         let interaction: GRPCUnaryInteraction
-        let eventLoop: EventLoop
-        let client: GRPCClient
 
         init(interaction: GRPCUnaryInteraction, eventLoop: EventLoop) {
             self.interaction = interaction
-            self.eventLoop = eventLoop
-            self.client = GRPCClient(
-                configuration: .init(
-                    host: interaction.host, port: interaction.port, connections: interaction.connectionsPerWorker),
-                group: eventLoop)
-        }
-
-        func connect() -> EventLoopFuture<Void> {
-            let promise = eventLoop.makePromise(of: Void.self)
-            promise.completeWithTask { [client] in try await client.connectAll() }
-            return promise.futureResult
+            super.init(
+                host: interaction.host, port: interaction.port, connections: interaction.connectionsPerWorker,
+                eventLoop: eventLoop)
         }
 
         func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
@@ -68,12 +58,6 @@ public struct GRPCUnaryInteraction: LoadInteraction {
                     error: result.errorKind, sentAt: result.timings.requestSent ?? result.timings.started,
                     endedAt: result.timings.ended))
             }
-        }
-
-        func close() -> EventLoopFuture<Void> {
-            let promise = eventLoop.makePromise(of: Void.self)
-            promise.completeWithTask { [client] in await client.close() }
-            return promise.futureResult
         }
     }
 }

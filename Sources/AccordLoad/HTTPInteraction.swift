@@ -10,17 +10,33 @@ public struct HTTPInteraction: LoadInteraction {
     public let target: HTTPTarget
     public let connectionsPerWorker: Int
     public let timeout: Duration
-    /// The encoded request for sequence number n.
-    public let request: @Sendable (UInt64) -> HTTPClientRequest
+    /// The encoded request for sequence number n, or the error kind it counts as instead.
+    public let request: @Sendable (UInt64) -> Result<HTTPClientRequest, PayloadFailure>
+    /// The status a success has (a contract example may expect a 404); nil: any below 400.
+    public let expectedStatus: Int?
+    /// Sees each successful response (to capture values from it).
+    public let onSuccess: (@Sendable (HTTPClientResponse) -> Void)?
 
     public init(
         name: String, target: HTTPTarget, connectionsPerWorker: Int, timeout: Duration,
         request: @escaping @Sendable (UInt64) -> HTTPClientRequest
     ) {
+        self.init(
+            name: name, target: target, connectionsPerWorker: connectionsPerWorker, timeout: timeout,
+            expectedStatus: nil, onSuccess: nil, request: { .success(request($0)) })
+    }
+
+    public init(
+        name: String, target: HTTPTarget, connectionsPerWorker: Int, timeout: Duration, expectedStatus: Int?,
+        onSuccess: (@Sendable (HTTPClientResponse) -> Void)?,
+        request: @escaping @Sendable (UInt64) -> Result<HTTPClientRequest, PayloadFailure>
+    ) {
         self.name = name
         self.target = target
         self.connectionsPerWorker = connectionsPerWorker
         self.timeout = timeout
+        self.expectedStatus = expectedStatus
+        self.onSuccess = onSuccess
         self.request = request
     }
 
@@ -44,14 +60,27 @@ public struct HTTPInteraction: LoadInteraction {
         func connect() -> EventLoopFuture<Void> { pool.warmUp(interaction.connectionsPerWorker) }
 
         func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
+            let request: HTTPClientRequest
+            switch interaction.request(sequence) {
+            case .success(let built):
+                request = built
+            case .failure(let failure):
+                let now = MonotonicTime.now()
+                return done(RequestOutcome(error: failure.kind, sentAt: now, endedAt: now))
+            }
             let done = NIOLoopBound(done, eventLoop: pool.eventLoop)
-            pool.execute(interaction.request(sequence)).whenSuccess { exchange in
+            let interaction = self.interaction
+            pool.execute(request).whenSuccess { exchange in
                 let t = exchange.timestamps
-                let error: String? =
-                    switch exchange.result {
-                    case .success(let response): response.status < 400 ? nil : "http.\(response.status)"
-                    case .failure(let failure): failure.kind.loadErrorKind
-                    }
+                var error: String?
+                switch exchange.result {
+                case .success(let response):
+                    let success = interaction.expectedStatus.map { response.status == $0 } ?? (response.status < 400)
+                    error = success ? nil : "http.\(response.status)"
+                    if success { interaction.onSuccess?(response) }
+                case .failure(let failure):
+                    error = failure.kind.loadErrorKind
+                }
                 // A failure before the response has no completion stamp: it ended now.
                 let ended = t.complete == 0 ? MonotonicTime.now() : t.complete
                 done.value(RequestOutcome(error: error, sentAt: t.written == 0 ? t.intendedStart : t.written, endedAt: ended))

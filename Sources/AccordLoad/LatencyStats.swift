@@ -9,6 +9,8 @@ public struct LatencyStats: Sendable {
     public var service = LatencyStats.histogram()
     public var requests: UInt64 = 0
     public var errors: [String: UInt64] = [:]
+    /// Response messages of server-streaming calls.
+    public var messages: UInt64 = 0
 
     public init() {}
 
@@ -23,12 +25,14 @@ public struct LatencyStats: Sendable {
         corrected.record(max(1, (outcome.endedAt &- intended) / 1000))
         service.record(max(1, (outcome.endedAt &- min(outcome.sentAt, outcome.endedAt)) / 1000))
         if let error = outcome.error { errors[error, default: 0] += 1 }
+        messages += UInt64(outcome.messages)
     }
 
     public mutating func add(_ other: LatencyStats) {
         corrected.add(other.corrected)
         service.add(other.service)
         requests += other.requests
+        messages += other.messages
         for (kind, count) in other.errors { errors[kind, default: 0] += count }
     }
 }

@@ -8,12 +8,26 @@ public struct RequestOutcome: Sendable {
     public var sentAt: UInt64
     /// When the response (or the failure) arrived (monotonic ns).
     public var endedAt: UInt64
+    /// Response messages a server-streaming call received (0 for other calls).
+    public var messages: UInt32
 
-    public init(error: String?, sentAt: UInt64, endedAt: UInt64) {
+    public init(error: String?, sentAt: UInt64, endedAt: UInt64, messages: UInt32 = 0) {
         self.error = error
         self.sentAt = sentAt
         self.endedAt = endedAt
+        self.messages = messages
     }
+}
+
+/// A request that could not be made from its template: it is not sent, and counts as an error
+/// of `kind`.
+public struct PayloadFailure: Error, Sendable, Hashable {
+    public let kind: String
+
+    /// The template did not render into a valid message for this request.
+    public static let payload = PayloadFailure(kind: "payload")
+    /// The template takes a captured value (`${create.order.id}`) and none has been captured yet.
+    public static let noCapture = PayloadFailure(kind: "no_capture")
 }
 
 /// One kind of request in a traffic mix: a gRPC method, a REST operation, an event publish.

@@ -37,7 +37,9 @@ extension LoadOutcome {
                 name: names[i], transport: transports[i], count: stats.requests, errors: stats.errorCount,
                 errorsByKind: stats.errors, intendedRate: intendedRates[i],
                 achievedRate: Double(stats.requests) / seconds, latency: LatencyStats.summary(stats.corrected),
-                serviceTime: LatencyStats.summary(stats.service), distribution: LatencyStats.distribution(stats.corrected))
+                serviceTime: LatencyStats.summary(stats.service),
+                distribution: LatencyStats.distribution(stats.corrected),
+                messages: stats.messages > 0 ? stats.messages : nil)
         }
     }
 

@@ -1,3 +1,4 @@
+import AccordContracts
 import AccordDocuments
 import AccordJSON
 import AccordProcess
@@ -11,6 +12,8 @@ public struct LoadProfile: Sendable {
         case grpc(host: String, port: Int, proto: String, method: String, request: PayloadTemplate, metadata: [String: String])
         /// An HTTP/1.1 request; the path may hold placeholders.
         case http(host: String, port: Int, method: String, path: String, headers: [String: String], body: PayloadTemplate?)
+        /// An interaction of the profile's contract (`call:`, `publish:`), addressed through its targets.
+        case contract(ContractCall)
     }
 
     public struct MixEntry: Sendable {
@@ -34,15 +37,23 @@ public struct LoadProfile: Sendable {
     /// Services the run launches and owns (`services:`), and the shutdown step (`shutdown:`).
     public var services: [ServiceSpec]
     public var shutdown: ShutdownScenario.Step?
+    /// `contracts:` (the loaded system), `targets:`, `amqp_url:` and `connections.amqp`
+    /// (LoadProfile+Contracts.swift).
+    public var contracts: ContractSystem?
+    public var targets: ServiceDirectory
+    public var amqpURL: String?
+    public var amqpConnections: Int
 
     public var directory: URL { URL(fileURLWithPath: file).deletingLastPathComponent() }
 
     static let topKeys = [
         "name", "model", "stages", "users", "duration", "warmup", "mix", "connections", "limits", "thresholds",
-        "contracts", "services", "shutdown",
+        "contracts", "targets", "amqp_url", "services", "shutdown",
     ]
 
     /// Reads and validates `path`; throws every problem found, or a single one when unreadable.
+    /// With `contracts:` it loads that system too (blocking: protoc runs as a child process, so
+    /// call this off the cooperative pool).
     public static func load(path: String) throws(Diagnostics) -> LoadProfile {
         let text: String
         do {
@@ -64,9 +75,7 @@ public struct LoadProfile: Sendable {
 
     private static func parse(_ r: inout DocumentReader, file: String) -> LoadProfile? {
         _ = r.object("", keys: topKeys)
-        if r.document.value(at: "/contracts") != nil {
-            r.report("/contracts", "contract-driven profiles (call:, publish:) are not supported yet; name grpc: or http: targets in mix")
-        }
+        let contracts = self.contracts(&r, file: file)
         let name = r.string("/name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         let modelName = r.string("/model") ?? "open"
         var model: LoadPlan.Model?
@@ -83,13 +92,17 @@ public struct LoadProfile: Sendable {
         default:
             r.report("/model", "expected open or closed, got \"\(modelName)\"")
         }
-        _ = r.object("/connections", keys: ["http", "grpc"], required: false)
+        _ = r.object("/connections", keys: ["http", "grpc", "amqp"], required: false)
         _ = r.object("/limits", keys: ["max_in_flight", "timeout"], required: false)
-        let mix = (r.array("/mix", required: true) ?? []).indices.compactMap { entry(&r, "/mix/\($0)") }
+        var mix = (r.array("/mix", required: true) ?? []).indices.compactMap {
+            entry(&r, "/mix/\($0)", contracts: contracts)
+        }
         var names = Set<String>()
         for (index, entry) in mix.enumerated() where !names.insert(entry.name).inserted {
             r.report("/mix/\(index)", "another mix entry is also named \"\(entry.name)\"; add name: to tell them apart")
         }
+        resolveCaptures(&r, in: &mix)
+        let targets = self.targets(&r, contracts: contracts)
         let thresholds = (r.array("/thresholds") ?? []).indices.compactMap { threshold(&r, "/thresholds/\($0)") }
         for threshold in thresholds where threshold.interaction.map({ !names.contains($0) }) ?? false {
             r.report("/thresholds", "threshold for unknown interaction \"\(threshold.interaction!)\" (mix has: \(names.sorted().joined(separator: ", ")))")
@@ -103,7 +116,8 @@ public struct LoadProfile: Sendable {
             httpConnections: r.integer("/connections/http", range: 1...65_536) ?? 16,
             maxInFlight: r.integer("/limits/max_in_flight", range: 1...1_000_000) ?? 10_000,
             timeout: r.duration("/limits/timeout") ?? .seconds(5), thresholds: thresholds, services: services,
-            shutdown: shutdown)
+            shutdown: shutdown, contracts: contracts.system, targets: targets, amqpURL: amqpURL(&r),
+            amqpConnections: r.integer("/connections/amqp", range: 1...64) ?? 1)
     }
 
     private static func services(_ r: inout DocumentReader, directory: URL) -> [ServiceSpec] {
@@ -180,14 +194,15 @@ public struct LoadProfile: Sendable {
         return nil
     }
 
-    private static func entry(_ r: inout DocumentReader, _ pointer: String) -> MixEntry? {
+    private static func entry(_ r: inout DocumentReader, _ pointer: String, contracts: ProfileContracts) -> MixEntry? {
+        if case .object(let members)? = r.document.value(at: pointer),
+            members["call"] != nil || members["publish"] != nil
+        {
+            return contractEntry(&r, pointer, contracts: contracts)
+        }
         guard let members = r.object(pointer, keys: ["name", "weight", "grpc", "http", "call", "publish"]) else { return nil }
         let weight = r.integer(pointer + "/weight", range: 1...1_000_000) ?? 1
         let location = r.document.location(pointer)
-        if members["call"] != nil || members["publish"] != nil {
-            r.report(pointer, "contract interactions (call:, publish:) are not supported yet; use grpc: or http:")
-            return nil
-        }
         switch (members["grpc"], members["http"]) {
         case (.some, .none):
             guard let target = grpc(&r, pointer + "/grpc") else { return nil }
@@ -199,12 +214,12 @@ public struct LoadProfile: Sendable {
             guard case .http(_, _, let method, let path, _, _) = target else { return nil }
             return MixEntry(name: r.string(pointer + "/name") ?? "\(method) \(path)", target: target, weight: weight, location: location)
         default:
-            r.report(pointer, "each mix entry needs exactly one of grpc: or http:")
+            r.report(pointer, "each mix entry needs exactly one of grpc:, http:, call: or publish:")
             return nil
         }
     }
 
-    private static func address(_ r: inout DocumentReader, _ pointer: String) -> (String, Int)? {
+    static func address(_ r: inout DocumentReader, _ pointer: String) -> (String, Int)? {
         guard let text = r.string(pointer, required: true) else { return nil }
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
         else {
@@ -214,7 +229,7 @@ public struct LoadProfile: Sendable {
         return (String(text[..<colon]), port)
     }
 
-    private static func template(_ r: inout DocumentReader, _ pointer: String) -> PayloadTemplate? {
+    static func template(_ r: inout DocumentReader, _ pointer: String) -> PayloadTemplate? {
         guard let value = r.document.value(at: pointer) else { return nil }
         do {
             return try PayloadTemplate(value)
@@ -224,7 +239,7 @@ public struct LoadProfile: Sendable {
         }
     }
 
-    private static func stringMap(_ r: inout DocumentReader, _ pointer: String) -> [String: String] {
+    static func stringMap(_ r: inout DocumentReader, _ pointer: String) -> [String: String] {
         guard case .object(let members)? = r.document.value(at: pointer) else {
             if r.document.value(at: pointer) != nil { r.report(pointer, "expected a mapping of strings") }
             return [:]

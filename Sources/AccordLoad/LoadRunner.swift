@@ -190,18 +190,41 @@ public struct LoadRunner: Sendable {
             }
             let maxInFlight = max(1, plan.maxInFlight / loops.count)
             let mix = plan.mix
-            let worker = try await loop.flatSubmit {
-                let drivers = mix.map { $0.interaction.makeDriver(on: loop) }
-                let worker = LoadWorker(
-                    eventLoop: loop, drivers: drivers, weights: mix.map(\.weight), model: model,
-                    warmupNanos: warmup, maxInFlight: maxInFlight, worker: index,
-                    workers: loops.count)
-                let bound = NIOLoopBound(worker, eventLoop: loop)
-                return EventLoopFuture.andAllSucceed(drivers.map { $0.connect() }, on: loop).map { bound }
-            }.get()
-            workers.append(worker)
+            do {
+                let worker = try await loop.flatSubmit {
+                    let drivers = mix.map { $0.interaction.makeDriver(on: loop) }
+                    let worker = LoadWorker(
+                        eventLoop: loop, drivers: drivers, weights: mix.map(\.weight), model: model,
+                        warmupNanos: warmup, maxInFlight: maxInFlight, worker: index,
+                        workers: loops.count)
+                    let bound = NIOLoopBound(worker, eventLoop: loop)
+                    let connected = zip(mix, drivers).map { entry, driver in
+                        let name = entry.interaction.name
+                        return driver.connect().flatMapErrorThrowing {
+                            throw ConnectError(interaction: name, cause: $0)
+                        }
+                    }
+                    return EventLoopFuture.andAllSucceed(connected, on: loop).map { bound }
+                        .flatMapError { error in
+                            Self.abandon(bound.value).flatMapThrowing { throw error }
+                        }
+                }.get()
+                workers.append(worker)
+            } catch {
+                for worker in workers {
+                    try? await worker.eventLoop.flatSubmit { Self.abandon(worker.value) }.get()
+                }
+                throw error
+            }
         }
         return workers
+    }
+
+    /// A worker that will never begin (the run could not connect): settles its finish promise
+    /// and releases whatever did connect.
+    private static func abandon(_ worker: LoadWorker) -> EventLoopFuture<Void> {
+        worker.stop()
+        return worker.close()
     }
 
     private func snapshot(_ workers: [NIOLoopBound<LoadWorker>]) async throws -> [LoadWorker.Snapshot] {
@@ -222,6 +245,13 @@ public struct LoadRunner: Sendable {
             start: start, length: max(0.001, elapsed - start), stats: stats,
             inFlight: snapshots.reduce(0) { $0 + $1.inFlight }, generator: generator)
     }
+}
+
+/// An interaction could not connect before the run: nothing was sent.
+public struct ConnectError: Error, CustomStringConvertible {
+    public let interaction: String
+    public let cause: any Error
+    public var description: String { "\(interaction) cannot connect: \(cause)" }
 }
 
 /// A one-way flag set from an event loop and polled by the runner.

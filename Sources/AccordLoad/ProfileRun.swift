@@ -1,3 +1,4 @@
+import AccordContracts
 import AccordGRPC
 import AccordHTTP
 import AccordJSON
@@ -18,9 +19,17 @@ public enum ProfileRun {
     /// process, so call this off the cooperative pool), checks each payload renders into a
     /// valid message, and encodes constant payloads once.
     /// Connection counts in the profile are totals, shared out over `workers` event loops.
-    public static func plan(for profile: LoadProfile, workers: Int) throws -> LoadPlan {
+    /// Contract entries find their services in `services` unless the profile's `targets:` say
+    /// otherwise; publishes go to `amqp_url:`, else `AMQP_URL` from `environment`, else the
+    /// directory's broker.
+    public static func plan(
+        for profile: LoadProfile, workers: Int, services: ServiceDirectory = ServiceDirectory(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> LoadPlan {
         var schemas: [String: ProtoSchema] = [:]
         var mix: [LoadPlan.Entry] = []
+        let contracts = try ContractPlanner(
+            profile: profile, workers: workers, services: services, environment: environment)
         for entry in profile.mix {
             let interaction: any LoadInteraction
             switch entry.target {
@@ -44,7 +53,8 @@ public enum ProfileRun {
                 }
                 let type = descriptor.inputType
                 @Sendable func encode(_ sequence: UInt64) throws -> ByteBuffer {
-                    ByteBuffer(bytes: try DynamicMessage(json: request.render(sequence: sequence), type: type).serializedBytes())
+                    let json = try request.render(sequence: sequence)
+                    return ByteBuffer(bytes: try DynamicMessage(json: json, type: type).serializedBytes())
                 }
                 do {
                     _ = try encode(0)
@@ -74,13 +84,18 @@ public enum ProfileRun {
                 let hasPlaceholders = path.contains("${")
                 @Sendable func build(_ sequence: UInt64) -> HTTPClientRequest {
                     let renderedPath = hasPlaceholders ? ((try? PayloadTemplate.renderString(path, sequence: sequence)) ?? path) : path
-                    let bytes = body.map { ByteBuffer(string: $0.render(sequence: sequence).jsonText) }
+                    // The profile rejects captures in http: entries, so rendering cannot miss one.
+                    let bytes = body.map {
+                        ByteBuffer(string: ((try? $0.render(sequence: sequence)) ?? .null).jsonText)
+                    }
                     return HTTPClientRequest(method: httpMethod, path: renderedPath, authority: authority, headers: headerList, body: bytes)
                 }
                 let constant = !hasPlaceholders && (body?.isConstant ?? true) ? build(0) : nil
                 interaction = HTTPInteraction(
                     name: entry.name, target: target, connectionsPerWorker: max(1, profile.httpConnections / workers),
                     timeout: profile.timeout, request: { constant ?? build($0) })
+            case .contract(let call):
+                interaction = try contracts.interaction(for: entry, call)
             }
             mix.append(LoadPlan.Entry(interaction, weight: entry.weight))
         }
@@ -93,16 +108,22 @@ public enum ProfileRun {
         switch target {
         case .grpc: "grpc"
         case .http: "http"
+        case .contract(let call): call.transport
         }
     }
 
     /// The figure a threshold looks at, in its unit; nil when the run did not measure it.
-    static func measure(_ threshold: Threshold, in outcome: LoadOutcome, shutdown: ShutdownSummary?) -> Double? {
+    static func measure(
+        _ threshold: Threshold, in outcome: LoadOutcome, shutdown: ShutdownSummary?, messages: MessageResults? = nil,
+        events: [String: String] = [:]
+    ) -> Double? {
         switch threshold.metric {
         case "shutdown.failed_in_flight": return shutdown.map { Double($0.failedInFlight) }
         case "shutdown.refused": return shutdown.map { Double($0.refusedBeforeProcessing) }
         case "shutdown.timed_out": return shutdown.map { Double($0.timedOut) }
         case "shutdown.drain": return shutdown?.drainSeconds
+        case "messages.lost", "messages.duplicated", "messages.unconfirmed", "messages.nacked":
+            return messageFigure(threshold, messages: messages, events: events)
         default: break
         }
         let indices = threshold.interaction.map { name in outcome.names.indices.filter { outcome.names[$0] == name } }
@@ -129,10 +150,12 @@ public enum ProfileRun {
     }
 
     public static func summary(
-        profile: LoadProfile, outcome: LoadOutcome, metadata: RunMetadata, shutdown: ShutdownSummary? = nil
+        profile: LoadProfile, outcome: LoadOutcome, metadata: RunMetadata, shutdown: ShutdownSummary? = nil,
+        messages: MessageResults? = nil
     ) -> RunSummary {
+        let events = profile.publishedEvents
         let thresholds = profile.thresholds.map { threshold in
-            let actual = measure(threshold, in: outcome, shutdown: shutdown)
+            let actual = measure(threshold, in: outcome, shutdown: shutdown, messages: messages, events: events)
             return ThresholdResult(
                 expression: threshold.expression, interaction: threshold.interaction, actual: actual,
                 unit: threshold.unit.rawValue, passed: threshold.passes(actual))
@@ -147,6 +170,7 @@ public enum ProfileRun {
         if outcome.abandonedInFlight > 0 {
             notes.append("\(outcome.abandonedInFlight) requests were still in flight when the drain timeout ended")
         }
+        notes += messages.map { messageNotes($0, outcome: outcome) } ?? []
         let passed = thresholds.allSatisfy(\.passed)
         let totalRate = profile.totalIntendedRate
         let weights = profile.mix.map(\.weight)
@@ -157,7 +181,8 @@ public enum ProfileRun {
             interactions: outcome.interactionSummaries(
                 transports: profile.mix.map { transport($0.target) },
                 intendedRates: weights.map { w in totalRate.map { $0 * Double(w) / weightSum } }),
-            timeline: outcome.timeline, generator: outcome.generatorSummary, shutdown: shutdown)
+            timeline: outcome.timeline, generator: outcome.generatorSummary, shutdown: shutdown,
+            messages: messages?.accounts ?? [])
     }
 
     /// Writes the run folder: `summary.json`, `index.html`, `junit.xml` and `latency.hlog`

@@ -172,11 +172,13 @@ public struct InteractionSummary: Codable, Sendable, Equatable {
     /// From the actual send.
     public var serviceTime: LatencySummary
     public var distribution: [PercentilePoint]
+    /// Response messages received by server-streaming calls; nil for other interactions.
+    public var messages: UInt64?
 
     public init(
         name: String, transport: String, count: UInt64, errors: UInt64, errorsByKind: [String: UInt64],
         intendedRate: Double?, achievedRate: Double, latency: LatencySummary, serviceTime: LatencySummary,
-        distribution: [PercentilePoint]
+        distribution: [PercentilePoint], messages: UInt64? = nil
     ) {
         self.name = name
         self.transport = transport
@@ -188,6 +190,7 @@ public struct InteractionSummary: Codable, Sendable, Equatable {
         self.latency = latency
         self.serviceTime = serviceTime
         self.distribution = distribution
+        self.messages = messages
     }
 }
 

@@ -36,7 +36,10 @@ extension AccordCommand {
             try await exitingOnBadInput {
                 let profile: LoadProfile
                 do {
-                    profile = try LoadProfile.load(path: self.profile)
+                    // A profile with contracts: compiles their .proto files: off the cooperative pool.
+                    profile = try await NIOThreadPool.singleton.runIfActive {
+                        try LoadProfile.load(path: self.profile)
+                    }
                 } catch {
                     throw BadInput(message: "\(error)")
                 }
@@ -58,6 +61,11 @@ extension AccordCommand {
                     throw BadInput(message: "\(profile.file): \(error)")
                 }
                 let scenario = profile.shutdown.map { ShutdownScenario(step: $0, fleet: fleet) }
+                let traffic = ProfileRun.traffic(of: plan)
+                for route in traffic?.routes ?? [] {
+                    guard let queue = traffic?.tapQueues[route.event] else { continue }
+                    say("tap: \(route.event) (\(route.exchange) \(route.routingKey)) -> queue \(queue)")
+                }
                 let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator().prefix(workers))
                 let progress = ProgressLine(total: plan.duration, names: plan.mix.map(\.interaction.name))
                 let startedAt = Date()
@@ -69,15 +77,19 @@ extension AccordCommand {
                 do {
                     outcome = try await run.value
                 } catch {
+                    _ = await traffic?.finish(drainTimeout: .zero)
                     await fleet.stop(grace: .seconds(5))
                     throw BadInput(message: "\(profile.file): cannot start the run: \(error)")
                 }
                 trap.cancel()
+                // The taps get the drain timeout to consume what the broker confirmed.
+                let messages = await traffic?.finish(drainTimeout: plan.drainTimeout)
                 await fleet.stop()
                 progress.finish()
                 let metadata = RunMetadata.current(profile: self.profile, startedAt: startedAt, partial: outcome.interrupted)
                 let summary = ProfileRun.summary(
-                    profile: profile, outcome: outcome, metadata: metadata, shutdown: scenario?.summary(of: outcome))
+                    profile: profile, outcome: outcome, metadata: metadata, shutdown: scenario?.summary(of: outcome),
+                    messages: messages)
                 let folder = RunFolder(
                     URL(fileURLWithPath: reports)
                         .appendingPathComponent("\(profile.name)-\(RunMetadata.folderTimestamp(startedAt))"))

@@ -22,6 +22,12 @@ enum SummaryPrinter {
                 + "before processing, \(shutdown.failedInFlight) failed in flight, \(shutdown.timedOut) timed out"
                 + (shutdown.drainSeconds.map { String(format: "; drained in %.3fs", $0) } ?? ""))
         }
+        if !summary.messages.isEmpty { say("") }
+        for m in summary.messages {
+            say("messages of \(m.event): \(m.published) published, \(m.confirmed) confirmed, \(m.nacked) nacked, "
+                + "\(m.unconfirmed) unconfirmed, \(m.consumed) consumed, \(m.duplicated) duplicated, \(m.lost) lost"
+                + (m.publishToConsume.map { String(format: "; publish->consume p99 %.2f ms", $0.p99) } ?? ""))
+        }
         if !summary.thresholds.isEmpty { say("") }
         for t in summary.thresholds {
             let actual = t.actual.map { String(format: "%.3f%@", $0, t.unit) } ?? "not measured"

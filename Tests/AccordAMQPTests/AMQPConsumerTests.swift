@@ -34,6 +34,32 @@ struct AMQPConsumerTests {
         await connection.close()
     }
 
+    /// Connections advertise consumer_cancel_notify, so the broker tells a consumer its queue is gone
+    /// instead of leaving it waiting for deliveries that never come.
+    @Test func aConsumerWhoseQueueIsDeletedEndsWithConsumerCancelled() async throws {
+        guard try TestBroker.available() else { return }
+        let (connection, queue) = try await TestBroker.connectWithQueue("deleted", exclusive: false)
+        let consumer = try await connection.consume(queue: queue, prefetch: 10)
+        let admin = try await TestBroker.connect()
+        try await admin.deleteQueue(queue)
+        let ending = Task {
+            do {
+                for try await delivery in consumer.deliveries { try delivery.ack() }
+                return AMQPError.Kind?.none
+            } catch let error as AMQPError {
+                return error.kind
+            }
+        }
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(20))
+            ending.cancel()
+        }
+        #expect(try await ending.value == .consumerCancelled)
+        watchdog.cancel()
+        await admin.close()
+        await connection.close()
+    }
+
     /// The killed consumer is accord-amqp-probe, i.e. AccordAMQP's own consumer in a process of its own.
     /// It acks the first half, then holds a full prefetch unacked; SIGKILL makes the broker requeue
     /// exactly those, flagged redelivered, which proves the acks are manual.

@@ -1,0 +1,227 @@
+import AccordAMQP
+import AccordGRPC
+import AccordReport
+import Synchronization
+
+/// The broker side of a run's publishes: `connections` publisher connections shared by every
+/// worker (rabbitmq-c runs each on its own thread, not on an event loop), a `MessageTracker`
+/// that stamps every message with an id and a send time, and for each tapped event a queue bound
+/// to its exchange and routing key whose consumer accounts for every message: published,
+/// confirmed, nacked, unconfirmed, consumed, duplicated, lost.
+public final class EventTraffic: Sendable {
+    /// An event the run publishes: where to, as what, and whether a tap accounts for it.
+    public struct Route: Sendable, Hashable {
+        public let event: String
+        public let exchange: String
+        public let exchangeType: AMQPExchangeType
+        public let routingKey: String
+        public let contentType: String
+        public let tapped: Bool
+
+        public init(
+            event: String, exchange: String, exchangeType: AMQPExchangeType, routingKey: String, contentType: String,
+            tapped: Bool
+        ) {
+            self.event = event
+            self.exchange = exchange
+            self.exchangeType = exchangeType
+            self.routingKey = routingKey
+            self.contentType = contentType
+            self.tapped = tapped
+        }
+    }
+
+    public let endpoint: AMQPEndpoint
+    public let connections: Int
+    /// One per event.
+    public let routes: [Route]
+    public let tracker: MessageTracker
+    /// The tap queue of each tapped event (auto-deleted when its consumer stops).
+    public let tapQueues: [String: String]
+
+    private struct Open: Sendable {
+        var publishers: [AMQPConnection]
+        var tap: AMQPConnection?
+        var consumers: [(consumer: AMQPConsumer, task: Task<Void, Never>)]
+    }
+
+    private let opening = Mutex<Task<Open, any Error>?>(nil)
+    private let open = Mutex<Open?>(nil)
+    private let tapFailures = Mutex<[TapFailure]>([])
+    private let nextPublisher = Atomic<Int>(0)
+
+    /// `routes` naming one event twice are merged (tapped if any is).
+    public init(endpoint: AMQPEndpoint, connections: Int, routes: [Route], runName: String) {
+        self.endpoint = endpoint
+        self.connections = max(1, connections)
+        var merged: [Route] = []
+        for route in routes {
+            if let index = merged.firstIndex(where: { $0.event == route.event }) {
+                if route.tapped && !merged[index].tapped { merged[index] = route }
+            } else {
+                merged.append(route)
+            }
+        }
+        self.routes = merged
+        let tracker = MessageTracker()
+        self.tracker = tracker
+        let prefix = runName.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
+        self.tapQueues = Dictionary(
+            uniqueKeysWithValues: merged.filter(\.tapped).map {
+                ($0.event, "accord.load.\(String(prefix)).\($0.event).\(tracker.runID)")
+            })
+    }
+
+    /// Connects, declares the events' exchanges and starts the taps; every call after the first
+    /// waits for the same attempt, so each worker's driver may call it.
+    public func start() async throws {
+        let attempt = opening.withLock { attempt in
+            if let attempt { return attempt }
+            let created = Task { try await self.connect() }
+            attempt = created
+            return created
+        }
+        _ = try await attempt.value
+    }
+
+    private func connect() async throws -> Open {
+        var state = Open(publishers: [], tap: nil, consumers: [])
+        do {
+            for _ in 0..<connections { state.publishers.append(try await AMQPConnection.connect(to: endpoint)) }
+            // amq.* exchanges are the broker's own, and may not be declared.
+            for route in routes where !route.exchange.isEmpty && !route.exchange.hasPrefix("amq.") {
+                try await state.publishers[0].declareExchange(route.exchange, type: route.exchangeType)
+            }
+            if !tapQueues.isEmpty {
+                let tap = try await AMQPConnection.connect(to: endpoint)
+                state.tap = tap
+                for route in routes {
+                    guard let queue = tapQueues[route.event] else { continue }
+                    // Auto-deleted with its consumer; expires unused should accord die before consuming.
+                    try await tap.declareQueue(
+                        queue, durable: false, autoDelete: true, arguments: ["x-expires": .int32(600_000)])
+                    try await tap.bindQueue(queue, to: route.exchange, routingKey: route.routingKey)
+                    let consumer = try await tap.consume(queue: queue, prefetch: 1000)
+                    let task = Task { await self.account(consumer, event: route.event) }
+                    state.consumers.append((consumer, task))
+                }
+            }
+        } catch {
+            await close(state)
+            throw error
+        }
+        open.withLock { $0 = state }
+        return state
+    }
+
+    /// Records every delivery of a tap until it stops; a tap the broker cancels (its queue was
+    /// deleted) or whose connection fails is noted, and later messages count as lost.
+    private func account(_ consumer: AMQPConsumer, event: String) async {
+        do {
+            for try await delivery in consumer.deliveries {
+                tracker.recordConsumed(delivery, event: event)
+                try delivery.ack()
+            }
+        } catch {
+            let failure = TapFailure(event: event, at: MonotonicTime.now(), reason: "\(error)")
+            tapFailures.withLock { $0.append(failure) }
+        }
+    }
+
+    /// Publishes `body` as `route`'s event on the next publisher connection and waits for the
+    /// broker's confirm; also returns when the message left (monotonic ns).
+    func publish(_ body: [UInt8], as route: Route) async -> (outcome: PublishOutcome, sentAt: UInt64) {
+        guard let publishers = open.withLock({ $0?.publishers }), !publishers.isEmpty else {
+            let closed = AMQPError(
+                .closed, operation: "publish \(route.event)", text: "the run's broker connections are closed")
+            return (.notSent(closed), MonotonicTime.now())
+        }
+        let connection = publishers[nextPublisher.wrappingAdd(1, ordering: .relaxed).oldValue % publishers.count]
+        var message = AMQPMessage(
+            body: body,
+            properties: AMQPProperties(
+                contentType: route.contentType, deliveryMode: .persistent, type: route.event, appID: "accord"))
+        let ticket = tracker.stamp(&message, event: route.event)
+        let sentAt = MonotonicTime.now()
+        let outcome = await connection.publish(message, exchange: route.exchange, routingKey: route.routingKey)
+        tracker.record(outcome, for: ticket)
+        return (outcome, sentAt)
+    }
+
+    /// After the load: gives the taps up to `drainTimeout` to consume every confirmed message,
+    /// stops them, closes every connection, and returns the accounting.
+    public func finish(drainTimeout: Duration) async -> MessageResults {
+        let attempt = opening.withLock { $0 }
+        if let state = try? await attempt?.value {
+            let deadline = ContinuousClock.now + drainTimeout
+            while ContinuousClock.now < deadline && !Task.isCancelled && !tapsCaughtUp() {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            open.withLock { $0 = nil }
+            await close(state)
+        }
+        let tapped = Set(tapQueues.keys)
+        let accounts = routes.map { route in
+            Self.accounting(
+                tracker.account(for: route.event, idLimit: 0), event: route.event,
+                tapped: tapped.contains(route.event))
+        }
+        return MessageResults(accounts: accounts, tapped: tapped, tapFailures: tapFailures.withLock { $0 })
+    }
+
+    /// Every confirmed message of a working tap has been consumed.
+    private func tapsCaughtUp() -> Bool {
+        let failed = Set(tapFailures.withLock { $0.map(\.event) })
+        return tapQueues.keys.allSatisfy { failed.contains($0) || tracker.account(for: $0, idLimit: 0).lost == 0 }
+    }
+
+    private func close(_ state: Open) async {
+        for (consumer, task) in state.consumers {
+            await consumer.stop(settleTimeout: .seconds(5))
+            await task.value
+        }
+        await state.tap?.close(timeout: .seconds(5))
+        for publisher in state.publishers { await publisher.close(timeout: .seconds(5)) }
+    }
+
+    /// The summary's figures; without a tap nothing is known of consumption, so consumed, lost
+    /// and duplicated stay 0 (and thresholds on them say "not measured").
+    static func accounting(_ account: MessageAccount, event: String, tapped: Bool) -> MessageAccounting {
+        MessageAccounting(
+            event: event, published: UInt64(account.published), confirmed: UInt64(account.confirmed),
+            nacked: UInt64(account.nacked), unconfirmed: UInt64(account.unconfirmed),
+            consumed: tapped ? UInt64(account.consumed) : 0, redelivered: tapped ? UInt64(account.redelivered) : 0,
+            duplicated: tapped ? UInt64(account.duplicated) : 0, lost: tapped ? UInt64(account.lost) : 0,
+            publishToConfirm: account.confirmed > 0 ? LatencyStats.summary(account.publishToConfirmMicros) : nil,
+            publishToConsume: tapped && account.consumed > 0
+                ? LatencyStats.summary(account.publishToConsumeMicros) : nil)
+    }
+}
+
+/// A tap that stopped before the run ended.
+public struct TapFailure: Sendable, Hashable {
+    public let event: String
+    /// `MonotonicTime` when it stopped.
+    public let at: UInt64
+    public let reason: String
+}
+
+/// What a run's publishes came to, per event.
+public struct MessageResults: Sendable {
+    public var accounts: [MessageAccounting]
+    /// Events a tap consumed: lost and duplicated are measured for these only.
+    public var tapped: Set<String>
+    public var tapFailures: [TapFailure]
+}
+
+extension PublishOutcome {
+    /// The error kind a load report counts this publish under, nil for a confirm.
+    var loadErrorKind: String? {
+        switch self {
+        case .ack: nil
+        case .nack: "amqp.nack"
+        case .unconfirmed: "amqp.unconfirmed"
+        case .notSent: "amqp.not_sent"
+        }
+    }
+}

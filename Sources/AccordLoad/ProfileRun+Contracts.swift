@@ -1,0 +1,252 @@
+import AccordAMQP
+import AccordContracts
+import AccordGRPC
+import AccordHTTP
+import AccordJSON
+import AccordOpenAPI
+import AccordProto
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Builds the interactions of a profile's contract entries: addresses from the profile's
+/// `targets:` (else the run's `ServiceDirectory`), payloads rendered with the run's captured
+/// values, publishes through one `EventTraffic` for the run.
+struct ContractPlanner {
+    let profile: LoadProfile
+    let workers: Int
+    let services: ServiceDirectory
+    let captures = CapturedValues()
+    let traffic: EventTraffic?
+
+    init(profile: LoadProfile, workers: Int, services: ServiceDirectory, environment: [String: String]) throws {
+        self.profile = profile
+        self.workers = workers
+        self.services = services
+        let routes = profile.mix.compactMap { entry -> EventTraffic.Route? in
+            guard case .contract(let call) = entry.target, case .publish(let event, _, let consume) = call.kind else {
+                return nil
+            }
+            return EventTraffic.Route(
+                event: event.name, exchange: event.amqp.exchange,
+                exchangeType: AMQPExchangeType(rawValue: event.amqp.exchangeType.rawValue) ?? .topic,
+                routingKey: event.amqp.routingKey, contentType: event.payload.contentType, tapped: consume)
+        }
+        guard let first = routes.first else {
+            traffic = nil
+            return
+        }
+        let url = profile.amqpURL ?? environment["AMQP_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? services.amqpURL
+        guard let url else {
+            let problem = "\(first.event) is published, but there is no broker: give amqp_url: or set AMQP_URL"
+            throw ProfileRun.SetupError(message: "\(profile.file): \(problem)")
+        }
+        do {
+            traffic = EventTraffic(
+                endpoint: try AMQPEndpoint(url: url), connections: profile.amqpConnections, routes: routes,
+                runName: profile.name)
+        } catch {
+            throw ProfileRun.SetupError(message: "\(profile.file): \(error)")
+        }
+    }
+
+    func interaction(for entry: LoadProfile.MixEntry, _ call: ContractCall) throws -> any LoadInteraction {
+        switch call.kind {
+        case .rpc(let service, let method, let request, let metadata):
+            let parts = try addresses(entry, service, .grpc).map { host, port, count in
+                rpc(
+                    entry, call, method: method, request: request, metadata: metadata, host: host, port: port,
+                    connections: max(1, profile.grpcConnections / workers / count))
+            }
+            return parts.count == 1 ? parts[0] : SpreadInteraction(name: entry.name, parts: parts)
+        case .rest(let service, let operation, let params, let body, let headers):
+            let parts = try addresses(entry, service, .http).map { host, port, count in
+                let target: HTTPTarget
+                do {
+                    target = try HTTPTarget(host: host, port: port)
+                } catch {
+                    throw ProfileRun.SetupError(message: "\(entry.location.fileLine): \(entry.name): \(error)")
+                }
+                return rest(
+                    entry, call, operation: operation, params: params, body: body, headers: headers,
+                    target: target, connections: max(1, profile.httpConnections / workers / count))
+            }
+            return parts.count == 1 ? parts[0] : SpreadInteraction(name: entry.name, parts: parts)
+        case .publish(let event, let message, _):
+            guard let traffic, let route = traffic.routes.first(where: { $0.event == event.name }) else {
+                throw ProfileRun.SetupError(
+                    message: "\(entry.location.fileLine): \(entry.name): no broker for \(event.name)")
+            }
+            return publish(entry, event: event, message: message, traffic: traffic, route: route)
+        }
+    }
+
+    /// The service's addresses for `interface`, each with the count of addresses (to share
+    /// connections out); the profile's `targets:` win over the directory.
+    private func addresses(_ entry: LoadProfile.MixEntry, _ service: String, _ interface: ServiceInterface)
+        throws -> [(host: String, port: Int, count: Int)]
+    {
+        let own = profile.targets.addresses(of: service, interface)
+        let addresses = own.isEmpty ? services.addresses(of: service, interface) : own
+        guard !addresses.isEmpty else {
+            throw ProfileRun.SetupError(
+                message: "\(entry.location.fileLine): \(entry.name): no \(interface.rawValue) address for service "
+                    + "\(service): add targets: { \(service): { \(interface.rawValue): host:port } }")
+        }
+        return try addresses.map { address in
+            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...])
+            else {
+                let problem = "\(service) listens at \"\(address)\", not host:port"
+                throw ProfileRun.SetupError(message: "\(entry.location.fileLine): \(entry.name): \(problem)")
+            }
+            let host = address[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            return (host, port, addresses.count)
+        }
+    }
+
+    private func rpc(
+        _ entry: LoadProfile.MixEntry, _ call: ContractCall, method: MethodDescriptor, request: PayloadTemplate,
+        metadata: [String: String], host: String, port: Int, connections: Int
+    ) -> GRPCCallInteraction {
+        let type = method.inputType
+        let captures = self.captures
+        @Sendable func encode(_ sequence: UInt64) -> Result<ByteBuffer, PayloadFailure> {
+            let json: JSONValue
+            do {
+                json = try request.render(sequence: sequence, captures: captures)
+            } catch {
+                return .failure(.noCapture)
+            }
+            guard let message = try? DynamicMessage(json: json, type: type) else { return .failure(.payload) }
+            return .success(ByteBuffer(bytes: message.serializedBytes()))
+        }
+        let constant = request.isConstant ? encode(0) : nil
+        var grpcMetadata = GRPCMetadata()
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { grpcMetadata.add(key, value) }
+        var expected = GRPCStatus.Code.ok
+        if case .rpc(let status)? = call.expectedStatus {
+            expected = GRPCStatus.Code(rawValue: status.rawValue) ?? .ok
+        }
+        let rules = call.captures
+        let output = method.outputType
+        var onSuccess: (@Sendable (ByteBuffer) -> Void)?
+        if !rules.isEmpty {
+            onSuccess = { response in
+                let options = ProtoJSONOptions(preserveProtoFieldNames: true)
+                guard let message = try? DynamicMessage(binary: response.readableBytesView, type: output),
+                    let json = try? message.jsonValue(options: options)
+                else { return }
+                captures.capture(rules, from: json)
+            }
+        }
+        return GRPCCallInteraction(
+            name: entry.name, host: host, port: port, path: method.path,
+            shape: method.serverStreaming ? .serverStreaming : .unary, connectionsPerWorker: connections,
+            timeout: profile.timeout, metadata: grpcMetadata, expected: expected,
+            payload: { sequence in constant ?? encode(sequence) }, onSuccess: onSuccess)
+    }
+
+    private func rest(
+        _ entry: LoadProfile.MixEntry, _ call: ContractCall, operation: OpenAPIOperation,
+        params: [String: PayloadTemplate], body: PayloadTemplate?, headers: [String: String], target: HTTPTarget,
+        connections: Int
+    ) -> HTTPInteraction {
+        let captures = self.captures
+        let needsContentType = body != nil && headers.keys.allSatisfy { $0.lowercased() != "content-type" }
+        let headerList =
+            headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+            + (needsContentType ? [(name: "Content-Type", value: "application/json")] : [])
+        let method = HTTPMethod(rawValue: operation.method)
+        let template = operation.path
+        let authority = target.authority
+        let ordered = params.sorted { $0.key < $1.key }
+        @Sendable func build(_ sequence: UInt64) -> Result<HTTPClientRequest, PayloadFailure> {
+            var path = template
+            var query: [String] = []
+            do {
+                for (name, value) in ordered {
+                    let text = try value.render(sequence: sequence, captures: captures).parameterText
+                    if path.contains("{\(name)}") {
+                        path = path.replacingOccurrences(of: "{\(name)}", with: text.percentEncoded(.pathSegment))
+                    } else {
+                        query.append("\(name.percentEncoded(.queryPart))=\(text.percentEncoded(.queryPart))")
+                    }
+                }
+                let bytes = try body.map {
+                    ByteBuffer(string: try $0.render(sequence: sequence, captures: captures).jsonText)
+                }
+                if !query.isEmpty { path += "?" + query.joined(separator: "&") }
+                return .success(
+                    HTTPClientRequest(
+                        method: method, path: path, authority: authority, headers: headerList, body: bytes))
+            } catch {
+                return .failure(.noCapture)
+            }
+        }
+        let constant = ordered.allSatisfy(\.value.isConstant) && (body?.isConstant ?? true) ? build(0) : nil
+        var expected: Int?
+        if case .http(let code)? = call.expectedStatus { expected = code }
+        let rules = call.captures
+        var onSuccess: (@Sendable (HTTPClientResponse) -> Void)?
+        if !rules.isEmpty {
+            onSuccess = { response in
+                guard let json = try? JSONParser.parse(Data(response.body.readableBytesView)) else { return }
+                captures.capture(rules, from: json)
+            }
+        }
+        return HTTPInteraction(
+            name: entry.name, target: target, connectionsPerWorker: connections, timeout: profile.timeout,
+            expectedStatus: expected, onSuccess: onSuccess, request: { sequence in constant ?? build(sequence) })
+    }
+
+    private func publish(
+        _ entry: LoadProfile.MixEntry, event: ContractEvent, message: PayloadTemplate, traffic: EventTraffic,
+        route: EventTraffic.Route
+    ) -> AMQPPublishInteraction {
+        let captures = self.captures
+        let payload = event.payload
+        @Sendable func encode(_ sequence: UInt64) -> Result<[UInt8], PayloadFailure> {
+            let json: JSONValue
+            do {
+                json = try message.render(sequence: sequence, captures: captures)
+            } catch {
+                return .failure(.noCapture)
+            }
+            switch payload {
+            case .protobuf(let type):
+                guard let message = try? DynamicMessage(json: json, type: type) else { return .failure(.payload) }
+                return .success(message.serializedBytes())
+            case .json:
+                return .success(Array(json.jsonText.utf8))
+            }
+        }
+        let constant = message.isConstant ? encode(0) : nil
+        return AMQPPublishInteraction(
+            name: entry.name, traffic: traffic, route: route, body: { sequence in constant ?? encode(sequence) })
+    }
+}
+
+extension JSONValue {
+    /// A rendered parameter as URL text: strings as they are, other values as JSON.
+    fileprivate var parameterText: String {
+        switch self {
+        case .string(let s): s
+        case .number(let n): n.literal
+        default: jsonText
+        }
+    }
+}
+
+extension String {
+    fileprivate enum URLPart {
+        case pathSegment, queryPart
+    }
+
+    /// Percent-encodes what may not stand in a path segment or a query name or value.
+    fileprivate func percentEncoded(_ part: URLPart) -> String {
+        // ASCII only: `alphanumerics` would let other scripts' letters through unencoded.
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        if part == .pathSegment { allowed.insert(charactersIn: "!$&'()*+,;=:@") }
+        return addingPercentEncoding(withAllowedCharacters: allowed) ?? self
+    }
+}
