@@ -89,13 +89,16 @@ public final class ShutdownScenario: Sendable {
             record("error", "\(step.service) is not running", step: index)
             return
         }
-        let signalTime = MonotonicTime.now()
-        times.withLock { $0[index].signalled = signalTime }
-        connections.arm(at: signalTime)
-        await control.observe(window: index, from: signalTime)
+        // The window opens just before the signal, so no request the signal could touch escapes it.
+        let windowStart = MonotonicTime.now()
+        connections.arm(at: windowStart)
+        await control.observe(window: index, from: windowStart)
         for (id, process) in targets {
             process.send(step.signal)
-            record("signal_sent", "\(SignalName.of(step.signal)) to pid \(process.pid)", step: index, replica: id)
+            let sent = process.timeline.signalled.last?.at ?? MonotonicTime.now()
+            times.withLock { $0[index].signalled = $0[index].signalled ?? sent }
+            let detail = "\(SignalName.of(step.signal)) to pid \(process.pid)"
+            record("signal_sent", detail, step: index, replica: id, at: sent)
         }
         let exits = await withTaskGroup(of: UInt64?.self) { group in
             for (id, process) in targets {
@@ -112,7 +115,7 @@ public final class ShutdownScenario: Sendable {
             return await group.reduce(into: [UInt64?]()) { $0.append($1) }
         }
         if let lastReady = readyTimes.compactMap({ $0 }).max(), readyTimes.allSatisfy({ $0 != nil }) {
-            await control.observe(window: index, from: signalTime, until: lastReady)
+            await control.observe(window: index, from: windowStart, until: lastReady)
         }
     }
 
