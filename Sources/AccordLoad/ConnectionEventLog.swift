@@ -80,7 +80,7 @@ public final class ConnectionEventLog: Sendable {
     public let limit: Int
     private let state = Mutex(State())
 
-    public init(limit: Int = 5_000) {
+    public init(limit: Int = 1_000) {
         self.limit = limit
     }
 

@@ -10,8 +10,11 @@ extension ShutdownScenario {
         let seconds = { (time: UInt64) in Double(Int64(bitPattern: time &- start)) / 1e9 }
         let times = self.times.withLock { $0 }
         let signals = times.enumerated().compactMap { index, times in times.signalled.map { (step: index, at: $0) } }
-        /// The step whose signal last preceded `time`.
-        func step(at time: UInt64) -> Int? { signals.last { $0.at <= time }?.step }
+        /// The step whose window holds `time`: from its signal until it was ready again (or the end).
+        func step(at time: UInt64) -> Int? {
+            guard let step = signals.last(where: { $0.at <= time })?.step else { return nil }
+            return time <= (times[step].ready ?? .max) ? step : nil
+        }
 
         var timeline = Timeline(seconds: seconds)
         for record in records.withLock({ $0 }) {

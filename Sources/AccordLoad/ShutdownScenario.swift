@@ -42,10 +42,11 @@ public final class ShutdownScenario: Sendable {
         var replica: ReplicaID?
     }
 
-    /// When a step's signal went out and its targets exited.
+    /// When a step's signal went out, its targets exited, and were ready again.
     struct StepTimes: Sendable {
         var signalled: UInt64?
         var exited: UInt64?
+        var ready: UInt64?
     }
 
     public let steps: [Step]
@@ -115,6 +116,7 @@ public final class ShutdownScenario: Sendable {
             return await group.reduce(into: [UInt64?]()) { $0.append($1) }
         }
         if let lastReady = readyTimes.compactMap({ $0 }).max(), readyTimes.allSatisfy({ $0 != nil }) {
+            times.withLock { $0[index].ready = lastReady }
             await control.observe(window: index, from: windowStart, until: lastReady)
         }
     }
