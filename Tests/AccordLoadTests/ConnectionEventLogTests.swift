@@ -11,11 +11,11 @@ import Testing
 /// The connection hooks of both transports feeding the log, against real servers on loopback.
 @Suite struct ConnectionEventLogTests {
     @Test func aDrainingGRPCServerShowsTwoGoawaysAroundItsLastStreamAndNoRace() async throws {
-        let entered = Mutex(false)
+        let entered = Mutex(false), released = Mutex(false)
         let server = GRPCServer(handlers: [
             "/t.Slow/Call": .unary { _, request in
                 entered.withLock { $0 = true }
-                try await Task.sleep(for: .milliseconds(200))
+                try await waitUntil("the test releases the call", timeout: .seconds(20)) { released.withLock { $0 } }
                 return request
             }
         ])
@@ -26,9 +26,21 @@ import Testing
         try await client.connectAll()
         async let call = client.unary(path: "/t.Slow/Call", request: ByteBuffer(bytes: [8, 1]))
         try await waitUntil("the call reaches its handler", timeout: .seconds(10)) { entered.withLock { $0 } }
-        await server.shutdown(grace: .seconds(5))
+        async let shutdown: Void = server.shutdown(grace: .seconds(20))
+        // The call stays open until both GOAWAYs are in: the drain, whatever the machine's speed.
+        var drained: (any Error)?
+        do {
+            try await waitUntil("the second GOAWAY", timeout: .seconds(10)) {
+                (log.histories.first?.goaways ?? 0) >= 2
+            }
+        } catch {
+            drained = error
+        }
+        released.withLock { $0 = true }
         // The call in flight at the GOAWAY still completes: a drain, not a race.
         #expect(await call.status.code == .ok)
+        await shutdown
+        if let drained { throw drained }
         try await waitUntil("the connection closes", timeout: .seconds(10)) { log.histories.first?.closedAt != nil }
         await client.close()
 
