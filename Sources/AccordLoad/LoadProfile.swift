@@ -1,6 +1,5 @@
 import AccordDocuments
 import AccordJSON
-import AccordProcess
 import Foundation
 
 /// A load profile (`loadprofiles/*.yaml`), validated: every problem in the file is reported

@@ -1,6 +1,5 @@
 import AccordProcess
 import AccordReport
-import Foundation
 
 extension ShutdownScenario {
     /// The timeline (the scenario's own events, those derived from the requests, and each
