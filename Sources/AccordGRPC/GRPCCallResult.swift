@@ -53,10 +53,13 @@ public struct GRPCCallResult: Sendable {
 
 /// Connection-level happenings a load test correlates with its calls.
 public enum GRPCConnectionEvent: Sendable, Hashable {
-    case connected(connectionID: Int)
+    /// The connection is ready, to `endpoint` (one of the client's, when it has several).
+    case connected(connectionID: Int, endpoint: GRPCClient.Endpoint)
     case connectFailed(connectionID: Int, reason: String)
     /// GOAWAY received; `refusedStreams` are the open streams above `lastStreamID`.
     case goaway(connectionID: Int, lastStreamID: Int32, code: HTTP2ErrorCode, refusedStreams: [Int32])
+    /// A PING from the server: between two GOAWAYs, the mark of a drain that lets in-flight streams land.
+    case pingReceived(connectionID: Int)
     case streamReset(connectionID: Int, streamID: Int32, code: HTTP2ErrorCode)
     /// The connection closed; `openStreams` were still waiting for a response.
     case closed(connectionID: Int, openStreams: [Int32])

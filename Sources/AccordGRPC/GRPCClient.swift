@@ -4,16 +4,30 @@ import NIOPosix
 import Synchronization
 
 /// A gRPC client over HTTP/2 cleartext (h2c, prior knowledge) on libnghttp2, spreading
-/// calls round-robin over a pool of connections.
+/// calls round-robin over a pool of connections (themselves spread over the endpoints, so
+/// calls keep flowing to the other replicas of a service while one restarts).
 ///
 /// Calls never throw for RPC failures: the result carries the status, how the call ended
 /// (`GRPCCallOutcome`) and its timings, which is what a load test records. A connection
 /// that received GOAWAY or closed is replaced on the next call; streams above a peer's
 /// SETTINGS_MAX_CONCURRENT_STREAMS wait in nghttp2's queue, never exceeding the limit.
 public final class GRPCClient: Sendable {
-    public struct Configuration: Sendable {
+    /// Where a server listens.
+    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         public var host: String
         public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    public struct Configuration: Sendable {
+        /// Connection i goes to `endpoints[i % endpoints.count]`.
+        public var endpoints: [Endpoint]
         public var connections: Int
         public var settings: HTTP2Settings
         public var maxMessageSize: Int
@@ -24,9 +38,20 @@ public final class GRPCClient: Sendable {
             settings: HTTP2Settings = HTTP2Settings(maxConcurrentStreams: 100),
             maxMessageSize: Int = 4 << 20, connectTimeout: TimeAmount = .seconds(5)
         ) {
-            self.host = host
-            self.port = port
-            self.connections = max(1, connections)
+            self.init(
+                endpoints: [Endpoint(host: host, port: port)], connections: connections, settings: settings,
+                maxMessageSize: maxMessageSize, connectTimeout: connectTimeout)
+        }
+
+        /// Several endpoints (replicas): each gets at least one of the `connections`.
+        public init(
+            endpoints: [Endpoint], connections: Int = 1,
+            settings: HTTP2Settings = HTTP2Settings(maxConcurrentStreams: 100),
+            maxMessageSize: Int = 4 << 20, connectTimeout: TimeAmount = .seconds(5)
+        ) {
+            precondition(!endpoints.isEmpty, "a gRPC client needs an endpoint")
+            self.endpoints = endpoints
+            self.connections = max(1, connections, endpoints.count)
             self.settings = settings
             self.maxMessageSize = maxMessageSize
             self.connectTimeout = connectTimeout
@@ -51,7 +76,9 @@ public final class GRPCClient: Sendable {
         self.group = group
         self.logger = logger
         self.onEvent = onEvent
-        self.slots = (0..<configuration.connections).map { _ in ConnectionSlot() }
+        self.slots = (0..<configuration.connections).map { index in
+            ConnectionSlot(endpoint: configuration.endpoints[index % configuration.endpoints.count])
+        }
     }
 
     /// A unary call: one request message, one response message.
@@ -147,7 +174,7 @@ public final class GRPCClient: Sendable {
 
     /// Opens every pooled connection now (before a load run, so connecting is not measured).
     public func connectAll() async throws {
-        for slot in slots { _ = try await slot.handler(connect: makeConnection) }
+        for slot in slots { _ = try await slot.handler(connect: makeConnection(to:)) }
     }
 
     static func failed(startedAt: UInt64, outcome: GRPCCallOutcome, _ message: String) -> GRPCCallResult {
@@ -164,15 +191,29 @@ public final class GRPCClient: Sendable {
     }
 
     private func connection(startedAt: UInt64) async -> ConnectionAttempt {
-        let slot = slots[nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue % slots.count]
+        let index = nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue % slots.count
+        let slot = slots[index]
+        // Calls get here when their connection is gone (a GOAWAY, a restarting replica): every slot
+        // without one reconnects in the background, and a call whose slot is down takes the next
+        // one that is up, so calls keep flowing to the other endpoints meanwhile.
+        var up: NIOLoopBound<GRPCClientConnectionHandler>?
+        for offset in 0..<slots.count {
+            let candidate = slots[(index + offset) % slots.count]
+            if let handler = candidate.readyHandler() {
+                up = up ?? handler
+            } else if candidate.needsConnection {
+                Task { _ = try? await candidate.handler(connect: self.makeConnection(to:)) }
+            }
+        }
+        if slot.readyHandler() == nil, let up { return .success(up) }
         do {
-            return .success(try await slot.handler(connect: makeConnection))
+            return .success(try await slot.handler(connect: makeConnection(to:)))
         } catch {
             return .failure(Self.failed(startedAt: startedAt, outcome: .connectFailed("\(error)"), "connect failed: \(error)"))
         }
     }
 
-    private func makeConnection() -> EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>> {
+    private func makeConnection(to endpoint: Endpoint) -> EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>> {
         let id = connectionCounter.wrappingAdd(1, ordering: .relaxed).oldValue
         let configuration = self.configuration, logger = self.logger, onEvent = self.onEvent
         return ClientBootstrap(group: group)
@@ -182,10 +223,11 @@ public final class GRPCClient: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         GRPCClientConnectionHandler(
-                            connectionID: id, configuration: configuration, logger: logger, onEvent: onEvent))
+                            connectionID: id, endpoint: endpoint, configuration: configuration, logger: logger,
+                            onEvent: onEvent))
                 }
             }
-            .connect(host: configuration.host, port: configuration.port)
+            .connect(host: endpoint.host, port: endpoint.port)
             .flatMap { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.handler(type: GRPCClientConnectionHandler.self).ready
@@ -193,7 +235,7 @@ public final class GRPCClient: Sendable {
                 .flatMap { $0 }
                 .flatMapThrowing {
                     let handler = try channel.pipeline.syncOperations.handler(type: GRPCClientConnectionHandler.self)
-                    onEvent?(.connected(connectionID: id))
+                    onEvent?(.connected(connectionID: id, endpoint: endpoint))
                     return NIOLoopBound(handler, eventLoop: channel.eventLoop)
                 }
             }
@@ -218,9 +260,14 @@ final class ConnectionSlot: Sendable {
     }
 
     private let state = Mutex<State>(.idle)
+    let endpoint: GRPCClient.Endpoint
+
+    init(endpoint: GRPCClient.Endpoint) {
+        self.endpoint = endpoint
+    }
 
     func handler(
-        connect: () -> EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>>
+        connect: (GRPCClient.Endpoint) -> EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>>
     ) async throws -> NIOLoopBound<GRPCClientConnectionHandler> {
         let future: EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>> = state.withLock { state in
             switch state {
@@ -229,7 +276,7 @@ final class ConnectionSlot: Sendable {
             case .connecting(let future):
                 return future
             case .idle, .ready:
-                let future = connect()
+                let future = connect(endpoint)
                 state = .connecting(future)
                 return future
             }
@@ -246,6 +293,17 @@ final class ConnectionSlot: Sendable {
                 if case .connecting(let pending) = state, pending === future { state = .idle }
             }
             throw error
+        }
+    }
+
+    /// True when no connection is ready or being made (never made, closed, or going away).
+    var needsConnection: Bool {
+        state.withLock { state in
+            switch state {
+            case .idle: true
+            case .connecting: false
+            case .ready(_, let health): !health.isUsable
+            }
         }
     }
 

@@ -68,7 +68,7 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     private var settingsPromise: EventLoopPromise<Void>?
 
     init(
-        connectionID: Int, configuration: GRPCClient.Configuration, logger: Logger,
+        connectionID: Int, endpoint: GRPCClient.Endpoint, configuration: GRPCClient.Configuration, logger: Logger,
         onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?
     ) {
         self.connectionID = connectionID
@@ -77,7 +77,7 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         self.onEvent = onEvent
         self.baseHeaders = [
             HeaderField(":method", "POST"), HeaderField(":scheme", "http"),
-            HeaderField(":authority", "\(configuration.host):\(configuration.port)"),
+            HeaderField(":authority", endpoint.description),
             HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
             HeaderField("user-agent", "accord-grpc"),
         ]
@@ -209,6 +209,8 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
             closed(streamID, code: code)
         case .settingsReceived:
             settingsPromise?.succeed()
+        case .pingReceived:
+            onEvent?(.pingReceived(connectionID: connectionID))
         case .endStream, .pingAckReceived, .goawaySent, .trailersDue, .protocolError:
             break
         }

@@ -147,7 +147,7 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, ChannelOutboundH
             } else {
                 logger.notice("nghttp2 ended the connection with GOAWAY", metadata: metadata)
             }
-        case .rstStreamReceived, .goawayReceived, .headersSent, .settingsReceived, .protocolError:
+        case .rstStreamReceived, .goawayReceived, .pingReceived, .headersSent, .settingsReceived, .protocolError:
             break
         }
     }

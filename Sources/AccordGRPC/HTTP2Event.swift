@@ -48,6 +48,9 @@ enum HTTP2Event {
     case rstStreamReceived(streamID: Int32, code: HTTP2ErrorCode)
     case goawayReceived(lastStreamID: Int32, code: HTTP2ErrorCode, debug: String)
     case pingAckReceived
+    /// A PING from the peer (nghttp2 acknowledges it itself): a server draining its connections
+    /// sends one between its two GOAWAYs.
+    case pingReceived
     /// The peer's SETTINGS (not an ACK): its limits, such as max concurrent streams, now apply.
     case settingsReceived
     case streamClosed(streamID: Int32, code: HTTP2ErrorCode)

@@ -268,6 +268,8 @@ final class NGHTTP2Session {
                     debug: debug))
         case NGHTTP2_PING.rawValue where hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0:
             events.append(.pingAckReceived)
+        case NGHTTP2_PING.rawValue:
+            events.append(.pingReceived)
         case NGHTTP2_SETTINGS.rawValue where hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0:
             events.append(.settingsReceived)
         default:

@@ -17,6 +17,7 @@ final class HTTPClientConnection: ChannelInboundHandler {
     // event loop and never while another access to it is open, and the dynamic checks cost about
     // a tenth of the client's user time per request (measured with perf, bench/http-vs-wrk).
     let id: Int
+    let target: HTTPTarget
     private let pool: HTTPConnectionPool
     private let timeout: TimeAmount
     @exclusivity(unchecked) private var context: ChannelHandlerContext?
@@ -34,8 +35,9 @@ final class HTTPClientConnection: ChannelInboundHandler {
     /// Set by the pool once the channel exists.
     var closeFuture: EventLoopFuture<Void>?
 
-    init(id: Int, pool: HTTPConnectionPool, timeout: TimeAmount) {
+    init(id: Int, target: HTTPTarget, pool: HTTPConnectionPool, timeout: TimeAmount) {
         self.id = id
+        self.target = target
         self.pool = pool
         self.timeout = timeout
     }
@@ -121,10 +123,10 @@ final class HTTPClientConnection: ChannelInboundHandler {
         if head != nil, (try? parser.endOfInput()) != nil { finishResponse(at: now) }
         if let first = inFlight.first {
             let during = head != nil || first.timestamps.firstByte != 0
-            pool.record(during ? .resetDuringResponse : .resetBeforeResponse, connection: id, at: now)
+            pool.record(during ? .resetDuringResponse : .resetBeforeResponse, connection: self, at: now)
             failAll(during ? .resetDuringResponse : .resetBeforeResponse, "connection closed by the peer", now: now)
         } else if !closeInitiated && completedResponses > 0 {
-            pool.record(.closedByPeerAfterResponse, connection: id, at: now)
+            pool.record(.closedByPeerAfterResponse, connection: self, at: now)
         }
         pool.connectionClosed(self)
     }
@@ -140,14 +142,14 @@ final class HTTPClientConnection: ChannelInboundHandler {
         completedResponses += 1
         if !parsed.keepAlive && reusable {
             reusable = false
-            pool.record(.connectionCloseSeen, connection: id, at: now)
+            pool.record(.connectionCloseSeen, connection: self, at: now)
         }
         pool.completed(entry.completion, .success(response), timestamps: entry.timestamps, on: self)
     }
 
     private func malformed(_ message: String) {
         let now = HTTPClock.now()
-        pool.record(.malformedResponse, connection: id, at: now)
+        pool.record(.malformedResponse, connection: self, at: now)
         failAll(.malformedResponse, message, now: now)
         close()
     }
@@ -175,7 +177,7 @@ final class HTTPClientConnection: ChannelInboundHandler {
             let due = NIODeadline.uptimeNanoseconds(oldest.timestamps.written) + self.timeout
             if due <= .now() {
                 let now = HTTPClock.now()
-                self.pool.record(.timedOut, connection: self.id, at: now)
+                self.pool.record(.timedOut, connection: self, at: now)
                 self.failAll(.timeout, "no response within \(self.timeout)", now: now)
                 self.close()
             } else {

@@ -154,6 +154,8 @@ public struct HTTPConnectionEvent: Sendable, Hashable {
     public let time: UInt64
     /// The pool's number for the connection (stable for its life, never reused by the pool).
     public let connection: Int
+    /// Where the connection goes (one of the pool's targets).
+    public let target: HTTPTarget
 }
 
 /// Counts of connection events by kind, kept by every pool whether or not it has a delegate.

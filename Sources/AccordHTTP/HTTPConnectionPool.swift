@@ -1,10 +1,11 @@
 import NIOCore
 import NIOPosix
 
-/// Keep-alive connections to one target, for load: requests go to an idle connection or wait in
-/// order for the next one; connections open on demand up to the maximum and again after the peer
-/// closes them. Everything happens on one event loop, without locks: call it on `eventLoop` only.
-/// Use one pool per event loop to spread load over cores.
+/// Keep-alive connections to one target (or several replicas of it), for load: requests go to an
+/// idle connection or wait in order for the next one; connections open on demand up to the maximum
+/// and again after the peer closes them, each to the next target in turn, so traffic keeps flowing
+/// to the other replicas while one restarts. Everything happens on one event loop, without locks:
+/// call it on `eventLoop` only. Use one pool per event loop to spread load over cores.
 public final class HTTPConnectionPool {
     public struct Configuration: Sendable {
         public var maxConnections: Int
@@ -34,7 +35,8 @@ public final class HTTPConnectionPool {
         let intendedStart: UInt64
     }
 
-    public let target: HTTPTarget
+    /// Where connections go, in turn.
+    public let targets: [HTTPTarget]
     public let eventLoop: EventLoop
     public let configuration: Configuration
     /// Gets results of `execute(_:tag:intendedStart:)` and every connection event. Held strongly
@@ -49,10 +51,17 @@ public final class HTTPConnectionPool {
     @exclusivity(unchecked) private var connecting = 0
     @exclusivity(unchecked) private var waiting = CircularBuffer<Waiting>(initialCapacity: 64)
     private var nextConnectionID = 0
+    private var nextTarget = 0
     @exclusivity(unchecked) private var closed = false
 
-    public init(target: HTTPTarget, eventLoop: EventLoop, configuration: Configuration = Configuration()) {
-        self.target = target
+    public convenience init(target: HTTPTarget, eventLoop: EventLoop, configuration: Configuration = Configuration()) {
+        self.init(targets: [target], eventLoop: eventLoop, configuration: configuration)
+    }
+
+    /// Connections are spread over `targets` (replicas of one service), one after the other.
+    public init(targets: [HTTPTarget], eventLoop: EventLoop, configuration: Configuration = Configuration()) {
+        precondition(!targets.isEmpty, "an HTTP pool needs a target")
+        self.targets = targets
         self.eventLoop = eventLoop
         self.configuration = configuration
         idle.reserveCapacity(configuration.maxConnections)
@@ -126,7 +135,10 @@ public final class HTTPConnectionPool {
     private func openConnection() -> EventLoopFuture<Void> {
         connecting += 1
         nextConnectionID += 1
-        let connection = HTTPClientConnection(id: nextConnectionID, pool: self, timeout: configuration.requestTimeout)
+        let target = targets[nextTarget % targets.count]
+        nextTarget += 1
+        let connection = HTTPClientConnection(
+            id: nextConnectionID, target: target, pool: self, timeout: configuration.requestTimeout)
         let bound = NIOLoopBound(connection, eventLoop: eventLoop)
         let connected = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -139,22 +151,22 @@ public final class HTTPConnectionPool {
             self.connecting -= 1
             connection.closeFuture = channel.closeFuture
             self.connections.append(connection)
-            self.record(.connected, connection: connection.id, at: HTTPClock.now())
+            self.record(.connected, connection: connection, at: HTTPClock.now())
             if self.closed { connection.close() } else { self.ready(connection) }
         }.flatMapErrorThrowing { error in
             self.connecting -= 1
-            self.connectFailed(error, connection: connection.id)
+            self.connectFailed(error, connection: connection)
             throw error
         }.nonisolated()
     }
 
-    private func connectFailed(_ error: Error, connection: Int) {
+    private func connectFailed(_ error: Error, connection: HTTPClientConnection) {
         let refused = Self.isConnectionRefused(error)
         record(refused ? .connectRefused : .connectFailed, connection: connection, at: HTTPClock.now())
         // With no connection left to serve them, waiting requests fail now rather than pile up
         // while the target is down; the next request tries to connect again.
         guard connections.isEmpty && connecting == 0 else { return }
-        let failure = HTTPClientError(refused ? .connectRefused : .connectFailed, "\(target): \(error)")
+        let failure = HTTPClientError(refused ? .connectRefused : .connectFailed, "\(connection.target): \(error)")
         while let entry = waiting.popFirst() {
             fail(entry.completion, failure, timestamps: HTTPRequestTimestamps(intendedStart: entry.intendedStart))
         }
@@ -185,9 +197,10 @@ public final class HTTPConnectionPool {
         deliver(completion, timestamps, .failure(error))
     }
 
-    func record(_ kind: HTTPConnectionEvent.Kind, connection: Int, at time: UInt64) {
+    func record(_ kind: HTTPConnectionEvent.Kind, connection: HTTPClientConnection, at time: UInt64) {
         eventCounts.record(kind)
-        delegate?.connectionEvent(HTTPConnectionEvent(kind: kind, time: time, connection: connection))
+        delegate?.connectionEvent(
+            HTTPConnectionEvent(kind: kind, time: time, connection: connection.id, target: connection.target))
     }
 
     func connectionClosed(_ connection: HTTPClientConnection) {

@@ -14,8 +14,8 @@ public struct GRPCCallInteraction: LoadInteraction {
     }
 
     public let name: String
-    public let host: String
-    public let port: Int
+    /// The service's addresses (its replicas): each worker's connections spread over them.
+    public let endpoints: [GRPCClient.Endpoint]
     public let path: String
     public let shape: Shape
     public let connectionsPerWorker: Int
@@ -27,16 +27,19 @@ public struct GRPCCallInteraction: LoadInteraction {
     public let payload: @Sendable (UInt64) -> Result<ByteBuffer, PayloadFailure>
     /// Sees the last response message of each successful call (to capture values from it).
     public let onSuccess: (@Sendable (ByteBuffer) -> Void)?
+    /// Where the clients' connection events go (GOAWAY, closes), for a shutdown's timeline.
+    public let connectionEvents: ConnectionEventLog?
 
     public init(
-        name: String, host: String = "127.0.0.1", port: Int, path: String, shape: Shape = .unary,
+        name: String, endpoints: [GRPCClient.Endpoint], path: String, shape: Shape = .unary,
         connectionsPerWorker: Int = 1, timeout: Duration? = nil, metadata: GRPCMetadata = GRPCMetadata(),
-        expected: GRPCStatus.Code = .ok, payload: @escaping @Sendable (UInt64) -> Result<ByteBuffer, PayloadFailure>,
+        expected: GRPCStatus.Code = .ok, connectionEvents: ConnectionEventLog? = nil,
+        payload: @escaping @Sendable (UInt64) -> Result<ByteBuffer, PayloadFailure>,
         onSuccess: (@Sendable (ByteBuffer) -> Void)? = nil
     ) {
         self.name = name
-        self.host = host
-        self.port = port
+        self.endpoints = endpoints
+        self.connectionEvents = connectionEvents
         self.path = path
         self.shape = shape
         self.connectionsPerWorker = connectionsPerWorker
@@ -63,8 +66,8 @@ public struct GRPCCallInteraction: LoadInteraction {
         init(interaction: GRPCCallInteraction, eventLoop: EventLoop) {
             self.interaction = interaction
             super.init(
-                host: interaction.host, port: interaction.port, connections: interaction.connectionsPerWorker,
-                eventLoop: eventLoop)
+                endpoints: interaction.endpoints, connections: interaction.connectionsPerWorker, eventLoop: eventLoop,
+                onEvent: interaction.connectionEvents?.grpcObserver(interaction: interaction.name))
         }
 
         func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {

@@ -2,11 +2,10 @@ import AccordGRPC
 import NIOCore
 
 /// A gRPC unary method as a load interaction: each worker gets its own client whose
-/// connections live on the worker's event loop.
+/// connections live on the worker's event loop (spread over the endpoints: replicas).
 public struct GRPCUnaryInteraction: LoadInteraction {
     public let name: String
-    public let host: String
-    public let port: Int
+    public let endpoints: [GRPCClient.Endpoint]
     public let path: String
     public let connectionsPerWorker: Int
     public let timeout: Duration?
@@ -14,15 +13,27 @@ public struct GRPCUnaryInteraction: LoadInteraction {
     /// The request message for sequence number n (templating happens here); nil when the
     /// template does not render into a valid message, which counts as a `payload` error.
     public let payload: @Sendable (UInt64) -> ByteBuffer?
+    /// Where the clients' connection events go (GOAWAY, closes), for a shutdown's timeline.
+    public let connectionEvents: ConnectionEventLog?
 
     public init(
         name: String, host: String = "127.0.0.1", port: Int, path: String, connectionsPerWorker: Int = 1,
         timeout: Duration? = nil, metadata: GRPCMetadata = GRPCMetadata(),
         payload: @escaping @Sendable (UInt64) -> ByteBuffer?
     ) {
+        self.init(
+            name: name, endpoints: [GRPCClient.Endpoint(host: host, port: port)], path: path,
+            connectionsPerWorker: connectionsPerWorker, timeout: timeout, metadata: metadata, payload: payload)
+    }
+
+    public init(
+        name: String, endpoints: [GRPCClient.Endpoint], path: String, connectionsPerWorker: Int = 1,
+        timeout: Duration? = nil, metadata: GRPCMetadata = GRPCMetadata(), connectionEvents: ConnectionEventLog? = nil,
+        payload: @escaping @Sendable (UInt64) -> ByteBuffer?
+    ) {
         self.name = name
-        self.host = host
-        self.port = port
+        self.endpoints = endpoints
+        self.connectionEvents = connectionEvents
         self.path = path
         self.connectionsPerWorker = connectionsPerWorker
         self.timeout = timeout
@@ -40,8 +51,8 @@ public struct GRPCUnaryInteraction: LoadInteraction {
         init(interaction: GRPCUnaryInteraction, eventLoop: EventLoop) {
             self.interaction = interaction
             super.init(
-                host: interaction.host, port: interaction.port, connections: interaction.connectionsPerWorker,
-                eventLoop: eventLoop)
+                endpoints: interaction.endpoints, connections: interaction.connectionsPerWorker, eventLoop: eventLoop,
+                onEvent: interaction.connectionEvents?.grpcObserver(interaction: interaction.name))
         }
 
         func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {

@@ -8,10 +8,12 @@ class GRPCWorkerDriver {
     final let eventLoop: EventLoop
     final let client: GRPCClient
 
-    init(host: String, port: Int, connections: Int, eventLoop: EventLoop) {
+    /// Connections spread over `endpoints` (a service's replicas); `onEvent` sees their GOAWAYs and closes.
+    init(endpoints: [GRPCClient.Endpoint], connections: Int, eventLoop: EventLoop,
+         onEvent: (@Sendable (GRPCConnectionEvent) -> Void)? = nil) {
         self.eventLoop = eventLoop
         self.client = GRPCClient(
-            configuration: .init(host: host, port: port, connections: connections), group: eventLoop)
+            configuration: .init(endpoints: endpoints, connections: connections), group: eventLoop, onEvent: onEvent)
     }
 
     func connect() -> EventLoopFuture<Void> {

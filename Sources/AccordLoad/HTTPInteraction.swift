@@ -4,10 +4,11 @@ import NIOCore
 import NIOHTTP1
 
 /// An HTTP/1.1 request as a load interaction: each worker gets its own keep-alive pool on
-/// its event loop; constant requests are encoded once and re-sent by reference.
+/// its event loop (its connections spread over the targets: replicas); constant requests are
+/// encoded once and re-sent by reference.
 public struct HTTPInteraction: LoadInteraction {
     public let name: String
-    public let target: HTTPTarget
+    public let targets: [HTTPTarget]
     public let connectionsPerWorker: Int
     public let timeout: Duration
     /// The encoded request for sequence number n, or the error kind it counts as instead.
@@ -16,27 +17,30 @@ public struct HTTPInteraction: LoadInteraction {
     public let expectedStatus: Int?
     /// Sees each successful response (to capture values from it).
     public let onSuccess: (@Sendable (HTTPClientResponse) -> Void)?
+    /// Where the pools' connection events go (`Connection: close`, closes), for a shutdown's timeline.
+    public let connectionEvents: ConnectionEventLog?
 
     public init(
-        name: String, target: HTTPTarget, connectionsPerWorker: Int, timeout: Duration,
-        request: @escaping @Sendable (UInt64) -> HTTPClientRequest
+        name: String, targets: [HTTPTarget], connectionsPerWorker: Int, timeout: Duration,
+        connectionEvents: ConnectionEventLog? = nil, request: @escaping @Sendable (UInt64) -> HTTPClientRequest
     ) {
         self.init(
-            name: name, target: target, connectionsPerWorker: connectionsPerWorker, timeout: timeout,
-            expectedStatus: nil, onSuccess: nil, request: { .success(request($0)) })
+            name: name, targets: targets, connectionsPerWorker: connectionsPerWorker, timeout: timeout,
+            expectedStatus: nil, connectionEvents: connectionEvents, onSuccess: nil, request: { .success(request($0)) })
     }
 
     public init(
-        name: String, target: HTTPTarget, connectionsPerWorker: Int, timeout: Duration, expectedStatus: Int?,
-        onSuccess: (@Sendable (HTTPClientResponse) -> Void)?,
+        name: String, targets: [HTTPTarget], connectionsPerWorker: Int, timeout: Duration, expectedStatus: Int?,
+        connectionEvents: ConnectionEventLog? = nil, onSuccess: (@Sendable (HTTPClientResponse) -> Void)?,
         request: @escaping @Sendable (UInt64) -> Result<HTTPClientRequest, PayloadFailure>
     ) {
         self.name = name
-        self.target = target
+        self.targets = targets
         self.connectionsPerWorker = connectionsPerWorker
         self.timeout = timeout
         self.expectedStatus = expectedStatus
         self.onSuccess = onSuccess
+        self.connectionEvents = connectionEvents
         self.request = request
     }
 
@@ -51,13 +55,14 @@ public struct HTTPInteraction: LoadInteraction {
         init(interaction: HTTPInteraction, eventLoop: EventLoop) {
             self.interaction = interaction
             self.pool = HTTPConnectionPool(
-                target: interaction.target, eventLoop: eventLoop,
+                targets: interaction.targets, eventLoop: eventLoop,
                 configuration: .init(
-                    maxConnections: interaction.connectionsPerWorker,
+                    maxConnections: max(interaction.connectionsPerWorker, interaction.targets.count),
                     requestTimeout: .nanoseconds(interaction.timeout.nanoseconds)))
+            pool.delegate = interaction.connectionEvents?.httpObserver(interaction: interaction.name)
         }
 
-        func connect() -> EventLoopFuture<Void> { pool.warmUp(interaction.connectionsPerWorker) }
+        func connect() -> EventLoopFuture<Void> { pool.warmUp(pool.configuration.maxConnections) }
 
         func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
             let request: HTTPClientRequest

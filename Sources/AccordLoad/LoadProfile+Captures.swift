@@ -47,12 +47,12 @@ extension LoadProfile {
     private static func rejectCaptures(_ r: inout DocumentReader, in entry: MixEntry) {
         let pointer = entry.location.pointer
         switch entry.target {
-        case .grpc(_, _, _, _, let request, _):
+        case .grpc(_, _, _, let request, _):
             if let reference = request.captures.first {
                 r.report(
                     pointer + "/grpc/request", "${\(reference)}: captured values work in call: and publish: entries")
             }
-        case .http(_, _, _, let path, _, let body):
+        case .http(_, _, _, _, let path, _, let body):
             let pathCaptures = (try? PayloadTemplate(.string(path)))?.captures ?? []
             if let reference = (pathCaptures + (body?.captures ?? [])).first {
                 r.report(pointer + "/http", "${\(reference)}: captured values work in call: and publish: entries")

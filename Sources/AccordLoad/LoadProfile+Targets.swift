@@ -20,7 +20,8 @@ extension LoadProfile {
             let pointer = JSONPointer.appending(name, to: "/targets")
             _ = r.object(pointer, keys: ["grpc", "http"])
             let endpoints = ServiceDirectory.Endpoints(
-                grpc: addresses(&r, pointer + "/grpc"), http: addresses(&r, pointer + "/http"))
+                grpc: (addresses(&r, pointer + "/grpc", required: false) ?? []).map(\.description),
+                http: (addresses(&r, pointer + "/http", required: false) ?? []).map(\.description))
             if let system = contracts.system {
                 guard let service = system.service(named: name) else {
                     r.report(pointer, noService(name, in: system))
@@ -38,19 +39,6 @@ extension LoadProfile {
         return directory
     }
 
-    /// `host:port` or a list of them.
-    private static func addresses(_ r: inout DocumentReader, _ pointer: String) -> [String] {
-        switch r.document.value(at: pointer) {
-        case nil:
-            return []
-        case .array(let items)?:
-            return items.indices.compactMap { index in
-                address(&r, pointer + "/\(index)").map { "\($0.0):\($0.1)" }
-            }
-        default:
-            return address(&r, pointer).map { ["\($0.0):\($0.1)"] } ?? []
-        }
-    }
 
     /// `amqp_url:`, checked as the broker client reads it.
     static func amqpURL(_ r: inout DocumentReader) -> String? {

@@ -1,17 +1,28 @@
 import AccordContracts
 import AccordDocuments
 import AccordJSON
-import AccordProcess
 import Foundation
 
 /// A load profile (`loadprofiles/*.yaml`), validated: every problem in the file is reported
 /// together with file, line, column and key. Keys are documented in docs/load-profiles.md.
 public struct LoadProfile: Sendable {
+    /// `host:port`.
+    public struct Address: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public var description: String { "\(host):\(port)" }
+    }
+
     public enum Target: Sendable {
-        /// A gRPC unary method on a running server, typed by a .proto the profile names.
-        case grpc(host: String, port: Int, proto: String, method: String, request: PayloadTemplate, metadata: [String: String])
-        /// An HTTP/1.1 request; the path may hold placeholders.
-        case http(host: String, port: Int, method: String, path: String, headers: [String: String], body: PayloadTemplate?)
+        /// A gRPC unary method on a running server (connections spread over several addresses:
+        /// replicas), typed by a .proto the profile names.
+        case grpc(
+            addresses: [Address], proto: String, method: String, request: PayloadTemplate, metadata: [String: String])
+        /// An HTTP/1.1 request to the URL's host and port (its Host header), over connections spread
+        /// over `addresses` (the URL's own unless the entry lists replicas); the path may hold placeholders.
+        case http(
+            host: String, port: Int, addresses: [Address], method: String, path: String, headers: [String: String],
+            body: PayloadTemplate?)
         /// An interaction of the profile's contract (`call:`, `publish:`), addressed through its targets.
         case contract(ContractCall)
     }
@@ -34,9 +45,9 @@ public struct LoadProfile: Sendable {
     public var maxInFlight: Int
     public var timeout: Duration
     public var thresholds: [Threshold]
-    /// Services the run launches and owns (`services:`), and the shutdown step (`shutdown:`).
+    /// Services the run launches and owns (`services:`), and the shutdown steps (`shutdown:`).
     public var services: [ServiceSpec]
-    public var shutdown: ShutdownScenario.Step?
+    public var shutdown: [ShutdownScenario.Step]
     /// `contracts:` (the loaded system), `targets:`, `amqp_url:` and `connections.amqp`
     /// (LoadProfile+Contracts.swift).
     public var contracts: ContractSystem?
@@ -120,56 +131,6 @@ public struct LoadProfile: Sendable {
             amqpConnections: r.integer("/connections/amqp", range: 1...64) ?? 1)
     }
 
-    private static func services(_ r: inout DocumentReader, directory: URL) -> [ServiceSpec] {
-        guard case .object(let members)? = r.document.value(at: "/services") else {
-            if r.document.value(at: "/services") != nil { r.report("/services", "expected a mapping of service names") }
-            return []
-        }
-        return members.keys.sorted().compactMap { name in
-            let pointer = JSONPointer.appending(name, to: "/services")
-            _ = r.object(pointer, keys: ["command", "env", "ready"])
-            let command = (r.array(pointer + "/command", required: true) ?? []).enumerated().compactMap { index, _ in
-                r.string(pointer + "/command/\(index)", required: true)
-            }
-            let environment = stringMap(&r, pointer + "/env")
-            let ready = r.object(pointer + "/ready", keys: ["port", "output"])
-            var readiness: ManagedProcess.Readiness?
-            if let port = r.integer(pointer + "/ready/port", range: 1...65535) {
-                readiness = .port(port)
-            } else if let line = r.string(pointer + "/ready/output") {
-                readiness = .outputLine(containing: line)
-            } else if ready != nil {
-                r.report(pointer + "/ready", "give port: N or output: \"text\"")
-            }
-            guard !command.isEmpty, let readiness else { return nil }
-            return ServiceSpec(name: name, command: command, environment: environment, directory: directory, readiness: readiness)
-        }
-    }
-
-    private static func shutdown(_ r: inout DocumentReader, services: [ServiceSpec]) -> ShutdownScenario.Step? {
-        guard r.object("/shutdown", keys: ["service", "at", "signal", "grace", "restart"], required: false) != nil else {
-            return nil
-        }
-        let service = r.string("/shutdown/service", required: true)
-        if let service, !services.contains(where: { $0.name == service }) {
-            r.report("/shutdown/service", "\"\(service)\" is not one of the profile's services (\(services.map(\.name).joined(separator: ", ")))")
-        }
-        let at = r.duration("/shutdown/at", required: true)
-        let signalName = r.string("/shutdown/signal") ?? "SIGTERM"
-        let signal = SignalName.number(signalName)
-        if signal == nil { r.report("/shutdown/signal", "unknown signal \(signalName)") }
-        var restart = false
-        switch r.document.value(at: "/shutdown/restart") {
-        case .bool(let value)?: restart = value
-        case nil: break
-        case let other?: r.report("/shutdown/restart", "expected true or false, got \(other.jsonText)")
-        }
-        guard let service, let at, let signal else { return nil }
-        return ShutdownScenario.Step(
-            service: service, at: at, signal: signal, grace: r.duration("/shutdown/grace") ?? .seconds(10),
-            restart: restart)
-    }
-
     private static func stage(_ r: inout DocumentReader, _ pointer: String) -> RateStage? {
         _ = r.object(pointer, keys: ["rate", "for"])
         let duration = r.duration(pointer + "/for", required: true)
@@ -206,12 +167,12 @@ public struct LoadProfile: Sendable {
         switch (members["grpc"], members["http"]) {
         case (.some, .none):
             guard let target = grpc(&r, pointer + "/grpc") else { return nil }
-            guard case .grpc(_, _, _, let method, _, _) = target else { return nil }
+            guard case .grpc(_, _, let method, _, _) = target else { return nil }
             let name = r.string(pointer + "/name") ?? method.split(separator: "/").suffix(2).joined(separator: ".")
             return MixEntry(name: name, target: target, weight: weight, location: location)
         case (.none, .some):
             guard let target = http(&r, pointer + "/http") else { return nil }
-            guard case .http(_, _, let method, let path, _, _) = target else { return nil }
+            guard case .http(_, _, _, let method, let path, _, _) = target else { return nil }
             return MixEntry(name: r.string(pointer + "/name") ?? "\(method) \(path)", target: target, weight: weight, location: location)
         default:
             r.report(pointer, "each mix entry needs exactly one of grpc:, http:, call: or publish:")
@@ -219,14 +180,25 @@ public struct LoadProfile: Sendable {
         }
     }
 
-    static func address(_ r: inout DocumentReader, _ pointer: String) -> (String, Int)? {
+    static func address(_ r: inout DocumentReader, _ pointer: String) -> Address? {
         guard let text = r.string(pointer, required: true) else { return nil }
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
         else {
             r.report(pointer, "expected host:port, got \"\(text)\"")
             return nil
         }
-        return (String(text[..<colon]), port)
+        return Address(host: String(text[..<colon]), port: port)
+    }
+
+    /// `host:port`, or a list of them (replicas); nil after reporting a problem.
+    static func addresses(_ r: inout DocumentReader, _ pointer: String, required: Bool) -> [Address]? {
+        guard case .array(let items)? = r.document.value(at: pointer) else {
+            if !required && r.document.value(at: pointer) == nil { return nil }
+            return address(&r, pointer).map { [$0] }
+        }
+        if items.isEmpty { r.report(pointer, "expected at least one host:port") }
+        let addresses = items.indices.compactMap { address(&r, pointer + "/\($0)") }
+        return addresses.count == items.count && !items.isEmpty ? addresses : nil
     }
 
     static func template(_ r: inout DocumentReader, _ pointer: String) -> PayloadTemplate? {
@@ -257,7 +229,7 @@ public struct LoadProfile: Sendable {
 
     private static func grpc(_ r: inout DocumentReader, _ pointer: String) -> Target? {
         _ = r.object(pointer, keys: ["address", "proto", "method", "request", "metadata"])
-        let address = address(&r, pointer + "/address")
+        let addresses = addresses(&r, pointer + "/address", required: true)
         let proto = r.string(pointer + "/proto", required: true)
         let method = r.string(pointer + "/method", required: true)
         if let method, method.split(separator: "/").count != 2 {
@@ -265,12 +237,13 @@ public struct LoadProfile: Sendable {
         }
         let request = template(&r, pointer + "/request") ?? (try! PayloadTemplate(.object([:])))
         let metadata = stringMap(&r, pointer + "/metadata")
-        guard let (host, port) = address, let proto, let method else { return nil }
-        return .grpc(host: host, port: port, proto: proto, method: method, request: request, metadata: metadata)
+        guard let addresses, let proto, let method else { return nil }
+        return .grpc(addresses: addresses, proto: proto, method: method, request: request, metadata: metadata)
     }
 
     private static func http(_ r: inout DocumentReader, _ pointer: String) -> Target? {
-        _ = r.object(pointer, keys: ["url", "method", "headers", "body"])
+        _ = r.object(pointer, keys: ["url", "addresses", "method", "headers", "body"])
+        let addresses = addresses(&r, pointer + "/addresses", required: false)
         let method = (r.string(pointer + "/method") ?? "GET").uppercased()
         if !["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(method) {
             r.report(pointer + "/method", "unsupported HTTP method \(method)")
@@ -292,8 +265,10 @@ public struct LoadProfile: Sendable {
         } catch {
             r.report(pointer + "/url", "\(error)")
         }
+        let host = String(authority[..<colon])
         return .http(
-            host: String(authority[..<colon]), port: port, method: method, path: path,
+            host: host, port: port, addresses: addresses ?? [Address(host: host, port: port)], method: method,
+            path: path,
             headers: stringMap(&r, pointer + "/headers"), body: template(&r, pointer + "/body"))
     }
 

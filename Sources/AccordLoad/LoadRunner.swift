@@ -77,10 +77,26 @@ public struct LoadOutcome: Sendable {
     public var interrupted: Bool
     /// Requests still open when the drain timeout ran out.
     public var abandonedInFlight: Int
-    /// Per interaction: requests open during the window a scenario observed (empty stats without one).
-    public var window: [LatencyStats]
+    /// The windows a scenario observed (one per shutdown step), in the order it opened them.
+    public var windows: [WindowOutcome]
+    /// Per interaction: requests in any window, each counted once (empty stats without one).
+    public var drain: [LatencyStats]
+    /// Per interaction: requests that ended before the first window opened (all of them without one).
+    public var steady: [LatencyStats]
     /// `MonotonicTime` at the run's start, to place scenario timestamps on the run's clock.
     public var startNanos: UInt64
+    /// `MonotonicTime` when the load ended, before the generator closed its connections.
+    public var endNanos: UInt64
+}
+
+/// What one observed window (a shutdown step) measured, merged over workers.
+public struct WindowOutcome: Sendable {
+    /// Per interaction, in plan order.
+    public var stats: [LatencyStats]
+    /// The last request that ended OK before the target's exit was seen (monotonic ns).
+    public var lastSuccess: UInt64?
+    /// The first request refused before processing, and its error kind.
+    public var firstRefusal: (at: UInt64, kind: String)?
 }
 
 /// What a scenario running beside the load (a shutdown) may do to the run.
@@ -89,10 +105,18 @@ public struct LoadRunControl: Sendable {
     /// `MonotonicTime` at the run's start.
     public let startNanos: UInt64
 
-    /// Requests still open at `start`, or sent before `end` (monotonic ns), are also recorded apart.
-    public func observe(from start: UInt64, until end: UInt64 = .max) async {
+    /// Opens (or, called again, closes) window `index`: requests still open at `start`, or sent
+    /// before `end` (monotonic ns), are also recorded apart. Windows are opened in index order.
+    public func observe(window index: Int, from start: UInt64, until end: UInt64 = .max) async {
         for worker in workers {
-            try? await worker.eventLoop.submit { worker.value.observe(from: start, until: end) }.get()
+            try? await worker.eventLoop.submit { worker.value.observe(window: index, from: start, until: end) }.get()
+        }
+    }
+
+    /// The target of window `index` exited at `time` (monotonic ns).
+    public func exited(window index: Int, at time: UInt64) async {
+        for worker in workers {
+            try? await worker.eventLoop.submit { worker.value.exited(window: index, at: time) }.get()
         }
     }
 }
@@ -159,21 +183,31 @@ public struct LoadRunner: Sendable {
             await scenarioTask.value
         }
         let final = try await snapshot(workers)
+        let endNanos = MonotonicTime.now()
         for worker in workers {
             try? await worker.eventLoop.flatSubmit { worker.value.close() }.get()
         }
         var totals = Array(repeating: LatencyStats(), count: plan.mix.count)
-        var window = totals
+        var drain = totals, steady = totals
+        var windows: [ObservationWindow] = []
         var generator = GeneratorStats()
         for snapshot in final {
             for (i, stats) in snapshot.total.enumerated() { totals[i].add(stats) }
-            for (i, stats) in snapshot.window.enumerated() { window[i].add(stats) }
+            for (i, stats) in snapshot.drain.enumerated() { drain[i].add(stats) }
+            for (i, stats) in (snapshot.steady ?? snapshot.total).enumerated() { steady[i].add(stats) }
+            for (w, window) in snapshot.windows.enumerated() {
+                if w < windows.count { windows[w].add(window) } else { windows.append(window) }
+            }
             generator.add(snapshot.generator)
         }
         return LoadOutcome(
             names: plan.mix.map(\.interaction.name), totals: totals, intervals: intervals, generator: generator,
             startedAt: startedAt, elapsed: start.duration(to: .now), interrupted: interrupted,
-            abandonedInFlight: final.reduce(0) { $0 + $1.inFlight }, window: window, startNanos: startNanos)
+            abandonedInFlight: final.reduce(0) { $0 + $1.inFlight },
+            windows: windows.map {
+                WindowOutcome(stats: $0.stats, lastSuccess: $0.lastSuccess, firstRefusal: $0.firstRefusal)
+            },
+            drain: drain, steady: steady, startNanos: startNanos, endNanos: endNanos)
     }
 
     private func makeWorkers(_ plan: LoadPlan, loops: [EventLoop]) async throws -> [NIOLoopBound<LoadWorker>] {

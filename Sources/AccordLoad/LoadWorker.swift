@@ -15,8 +15,11 @@ final class LoadWorker {
     struct Snapshot: Sendable {
         var total: [LatencyStats]
         var interval: [LatencyStats]
-        /// Requests intended inside the observation window (a shutdown), if one was opened.
-        var window: [LatencyStats]
+        /// The scenario's windows (shutdown steps), in the order they were opened.
+        var windows: [ObservationWindow]
+        /// Requests in any window, each once; and those that ended before the first window opened.
+        var drain: [LatencyStats]
+        var steady: [LatencyStats]?
         var generator: GeneratorStats
         var inFlight: Int
         var finished: Bool
@@ -36,9 +39,9 @@ final class LoadWorker {
     private var generator = GeneratorStats()
     private var total: [LatencyStats]
     private var interval: [LatencyStats]
-    private var window: [LatencyStats]
-    private var windowStart: UInt64 = .max
-    private var windowEnd: UInt64 = .max
+    private var windows: [ObservationWindow] = []
+    private var drain: [LatencyStats]
+    private var steady: [LatencyStats]?
     private var inFlight = 0
     private var pending: UInt64?
     /// The schedule is held at max in flight (no timer pending): the next completion resumes it.
@@ -64,7 +67,7 @@ final class LoadWorker {
         self.sequenceStride = UInt64(workers)
         self.total = Array(repeating: LatencyStats(), count: drivers.count)
         self.interval = Array(repeating: LatencyStats(), count: drivers.count)
-        self.window = Array(repeating: LatencyStats(), count: drivers.count)
+        self.drain = Array(repeating: LatencyStats(), count: drivers.count)
         self.random = SplitMix64(seed: 0x5EED &+ UInt64(worker))
         self.onFinished = eventLoop.makePromise()
     }
@@ -94,17 +97,28 @@ final class LoadWorker {
         EventLoopFuture.andAllComplete(drivers.map { $0.close() }, on: eventLoop)
     }
 
-    /// Requests open at `start` (monotonic ns) or sent before `end` are also recorded apart.
-    func observe(from start: UInt64, until end: UInt64) {
-        windowStart = start
-        windowEnd = end
+    /// Window `index` (opened in order): requests open at `start` (monotonic ns) or sent before
+    /// `end` are also recorded apart. Opening the first one keeps what ended before as steady state.
+    func observe(window index: Int, from start: UInt64, until end: UInt64) {
+        if index < windows.count {
+            windows[index].end = end
+            return
+        }
+        if windows.isEmpty { steady = total }
+        windows.append(ObservationWindow(start: start, end: end, interactions: drivers.count))
+    }
+
+    /// The target of window `index` exited at `time`: later successes are not "before the exit".
+    func exited(window index: Int, at time: UInt64) {
+        guard index < windows.count else { return }
+        windows[index].exitedAt = time
     }
 
     func snapshot() -> Snapshot {
         defer { interval = Array(repeating: LatencyStats(), count: drivers.count) }
         return Snapshot(
-            total: total, interval: interval, window: window, generator: generator, inFlight: inFlight,
-            finished: stopped && inFlight == 0)
+            total: total, interval: interval, windows: windows, drain: drain, steady: steady, generator: generator,
+            inFlight: inFlight, finished: stopped && inFlight == 0)
     }
 
     private func tick() {
@@ -155,11 +169,7 @@ final class LoadWorker {
         if intended >= startNanos + warmupNanos {
             total[index].record(intended: intended, outcome: outcome)
             interval[index].record(intended: intended, outcome: outcome)
-            // In the window: still open when it began (the calls a shutdown can lose), or sent
-            // before it ended.
-            if outcome.endedAt >= windowStart && intended < windowEnd {
-                window[index].record(intended: intended, outcome: outcome)
-            }
+            if !windows.isEmpty { recordInWindows(index: index, intended: intended, outcome: outcome) }
         }
         switch model {
         case .open:
@@ -174,6 +184,16 @@ final class LoadWorker {
             }
         }
         finishIfIdle()
+    }
+
+    /// In a window: still open when it began (the calls a shutdown can lose), or sent before it ended.
+    private func recordInWindows(index: Int, intended: UInt64, outcome: RequestOutcome) {
+        var inAny = false
+        for w in windows.indices where outcome.endedAt >= windows[w].start && intended < windows[w].end {
+            inAny = true
+            windows[w].record(index: index, intended: intended, outcome: outcome)
+        }
+        if inAny { drain[index].record(intended: intended, outcome: outcome) }
     }
 
     private func finishIfIdle() {

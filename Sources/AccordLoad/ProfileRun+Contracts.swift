@@ -16,13 +16,16 @@ struct ContractPlanner {
     let profile: LoadProfile
     let workers: Int
     let services: ServiceDirectory
+    let connectionEvents: ConnectionEventLog?
     let captures = CapturedValues()
     let traffic: EventTraffic?
 
-    init(profile: LoadProfile, workers: Int, services: ServiceDirectory, environment: [String: String]) throws {
+    init(profile: LoadProfile, workers: Int, services: ServiceDirectory, environment: [String: String],
+         connectionEvents: ConnectionEventLog?) throws {
         self.profile = profile
         self.workers = workers
         self.services = services
+        self.connectionEvents = connectionEvents
         let routes = profile.mix.compactMap { entry -> EventTraffic.Route? in
             guard case .contract(let call) = entry.target, case .publish(let event, _, let consume) = call.kind else {
                 return nil
@@ -53,25 +56,21 @@ struct ContractPlanner {
     func interaction(for entry: LoadProfile.MixEntry, _ call: ContractCall) throws -> any LoadInteraction {
         switch call.kind {
         case .rpc(let service, let method, let request, let metadata):
-            let parts = try addresses(entry, service, .grpc).map { host, port, count in
-                rpc(
-                    entry, call, method: method, request: request, metadata: metadata, host: host, port: port,
-                    connections: max(1, profile.grpcConnections / workers / count))
-            }
-            return parts.count == 1 ? parts[0] : SpreadInteraction(name: entry.name, parts: parts)
+            let endpoints = try addresses(entry, service, .grpc).map { GRPCClient.Endpoint(host: $0.host, port: $0.port) }
+            return rpc(
+                entry, call, method: method, request: request, metadata: metadata, endpoints: endpoints,
+                connections: max(1, profile.grpcConnections / workers))
         case .rest(let service, let operation, let params, let body, let headers):
-            let parts = try addresses(entry, service, .http).map { host, port, count in
-                let target: HTTPTarget
+            let targets = try addresses(entry, service, .http).map { host, port in
                 do {
-                    target = try HTTPTarget(host: host, port: port)
+                    return try HTTPTarget(host: host, port: port)
                 } catch {
                     throw ProfileRun.SetupError(message: "\(entry.location.fileLine): \(entry.name): \(error)")
                 }
-                return rest(
-                    entry, call, operation: operation, params: params, body: body, headers: headers,
-                    target: target, connections: max(1, profile.httpConnections / workers / count))
             }
-            return parts.count == 1 ? parts[0] : SpreadInteraction(name: entry.name, parts: parts)
+            return rest(
+                entry, call, operation: operation, params: params, body: body, headers: headers, targets: targets,
+                connections: max(1, profile.httpConnections / workers))
         case .publish(let event, let message, _):
             guard let traffic, let route = traffic.routes.first(where: { $0.event == event.name }) else {
                 throw ProfileRun.SetupError(
@@ -81,10 +80,10 @@ struct ContractPlanner {
         }
     }
 
-    /// The service's addresses for `interface`, each with the count of addresses (to share
-    /// connections out); the profile's `targets:` win over the directory.
+    /// The service's addresses for `interface` (its replicas: each client spreads its connections
+    /// over them); the profile's `targets:` win over the directory.
     private func addresses(_ entry: LoadProfile.MixEntry, _ service: String, _ interface: ServiceInterface)
-        throws -> [(host: String, port: Int, count: Int)]
+        throws -> [(host: String, port: Int)]
     {
         let own = profile.targets.addresses(of: service, interface)
         let addresses = own.isEmpty ? services.addresses(of: service, interface) : own
@@ -100,13 +99,13 @@ struct ContractPlanner {
                 throw ProfileRun.SetupError(message: "\(entry.location.fileLine): \(entry.name): \(problem)")
             }
             let host = address[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            return (host, port, addresses.count)
+            return (host, port)
         }
     }
 
     private func rpc(
         _ entry: LoadProfile.MixEntry, _ call: ContractCall, method: MethodDescriptor, request: PayloadTemplate,
-        metadata: [String: String], host: String, port: Int, connections: Int
+        metadata: [String: String], endpoints: [GRPCClient.Endpoint], connections: Int
     ) -> GRPCCallInteraction {
         let type = method.inputType
         let captures = self.captures
@@ -140,15 +139,15 @@ struct ContractPlanner {
             }
         }
         return GRPCCallInteraction(
-            name: entry.name, host: host, port: port, path: method.path,
+            name: entry.name, endpoints: endpoints, path: method.path,
             shape: method.serverStreaming ? .serverStreaming : .unary, connectionsPerWorker: connections,
-            timeout: profile.timeout, metadata: grpcMetadata, expected: expected,
+            timeout: profile.timeout, metadata: grpcMetadata, expected: expected, connectionEvents: connectionEvents,
             payload: { sequence in constant ?? encode(sequence) }, onSuccess: onSuccess)
     }
 
     private func rest(
         _ entry: LoadProfile.MixEntry, _ call: ContractCall, operation: OpenAPIOperation,
-        params: [String: PayloadTemplate], body: PayloadTemplate?, headers: [String: String], target: HTTPTarget,
+        params: [String: PayloadTemplate], body: PayloadTemplate?, headers: [String: String], targets: [HTTPTarget],
         connections: Int
     ) -> HTTPInteraction {
         let captures = self.captures
@@ -158,7 +157,8 @@ struct ContractPlanner {
             + (needsContentType ? [(name: "Content-Type", value: "application/json")] : [])
         let method = HTTPMethod(rawValue: operation.method)
         let template = operation.path
-        let authority = target.authority
+        // One Host for every replica: the service's first address names it.
+        let authority = targets[0].authority
         let ordered = params.sorted { $0.key < $1.key }
         @Sendable func build(_ sequence: UInt64) -> Result<HTTPClientRequest, PayloadFailure> {
             var path = template
@@ -195,8 +195,9 @@ struct ContractPlanner {
             }
         }
         return HTTPInteraction(
-            name: entry.name, target: target, connectionsPerWorker: connections, timeout: profile.timeout,
-            expectedStatus: expected, onSuccess: onSuccess, request: { sequence in constant ?? build(sequence) })
+            name: entry.name, targets: targets, connectionsPerWorker: connections, timeout: profile.timeout,
+            expectedStatus: expected, connectionEvents: connectionEvents, onSuccess: onSuccess,
+            request: { sequence in constant ?? build(sequence) })
     }
 
     private func publish(

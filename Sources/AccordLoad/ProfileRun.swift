@@ -18,22 +18,25 @@ public enum ProfileRun {
     /// Resolves every mix entry: compiles .proto files (blocking: protoc runs as a child
     /// process, so call this off the cooperative pool), checks each payload renders into a
     /// valid message, and encodes constant payloads once.
-    /// Connection counts in the profile are totals, shared out over `workers` event loops.
-    /// Contract entries find their services in `services` unless the profile's `targets:` say
-    /// otherwise; publishes go to `amqp_url:`, else `AMQP_URL` from `environment`, else the
-    /// directory's broker.
+    /// Connection counts in the profile are totals, shared out over `workers` event loops (each
+    /// address of an entry gets at least one per worker). Contract entries find their services in
+    /// `services` unless the profile's `targets:` say otherwise; publishes go to `amqp_url:`, else
+    /// `AMQP_URL` from `environment`, else the directory's broker. `connectionEvents`, when given,
+    /// takes every client's connection events (for a shutdown's timeline).
     public static func plan(
         for profile: LoadProfile, workers: Int, services: ServiceDirectory = ServiceDirectory(),
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        connectionEvents: ConnectionEventLog? = nil
     ) throws -> LoadPlan {
         var schemas: [String: ProtoSchema] = [:]
         var mix: [LoadPlan.Entry] = []
         let contracts = try ContractPlanner(
-            profile: profile, workers: workers, services: services, environment: environment)
+            profile: profile, workers: workers, services: services, environment: environment,
+            connectionEvents: connectionEvents)
         for entry in profile.mix {
             let interaction: any LoadInteraction
             switch entry.target {
-            case .grpc(let host, let port, let proto, let method, let request, let metadata):
+            case .grpc(let addresses, let proto, let method, let request, let metadata):
                 let protoURL = URL(fileURLWithPath: proto, relativeTo: profile.directory).standardizedFileURL
                 let schema: ProtoSchema
                 if let cached = schemas[protoURL.path] {
@@ -65,14 +68,16 @@ public enum ProfileRun {
                 var grpcMetadata = GRPCMetadata()
                 for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { grpcMetadata.add(key, value) }
                 interaction = GRPCUnaryInteraction(
-                    name: entry.name, host: host, port: port, path: path,
-                    connectionsPerWorker: max(1, profile.grpcConnections / workers), timeout: profile.timeout,
-                    metadata: grpcMetadata,
+                    name: entry.name, endpoints: addresses.map { GRPCClient.Endpoint(host: $0.host, port: $0.port) },
+                    path: path, connectionsPerWorker: max(1, profile.grpcConnections / workers),
+                    timeout: profile.timeout, metadata: grpcMetadata, connectionEvents: connectionEvents,
                     payload: { sequence in constant ?? (try? encode(sequence)) })
-            case .http(let host, let port, let method, let path, let headers, let body):
+            case .http(let host, let port, let addresses, let method, let path, let headers, let body):
                 let target: HTTPTarget
+                let targets: [HTTPTarget]
                 do {
                     target = try HTTPTarget(host: host, port: port)
+                    targets = try addresses.map { try HTTPTarget(host: $0.host, port: $0.port) }
                 } catch {
                     throw SetupError(message: "\(entry.location.fileLine): \(entry.name): \(error)")
                 }
@@ -92,8 +97,9 @@ public enum ProfileRun {
                 }
                 let constant = !hasPlaceholders && (body?.isConstant ?? true) ? build(0) : nil
                 interaction = HTTPInteraction(
-                    name: entry.name, target: target, connectionsPerWorker: max(1, profile.httpConnections / workers),
-                    timeout: profile.timeout, request: { constant ?? build($0) })
+                    name: entry.name, targets: targets,
+                    connectionsPerWorker: max(1, profile.httpConnections / workers), timeout: profile.timeout,
+                    connectionEvents: connectionEvents, request: { constant ?? build($0) })
             case .contract(let call):
                 interaction = try contracts.interaction(for: entry, call)
             }
@@ -117,17 +123,14 @@ public enum ProfileRun {
         _ threshold: Threshold, in outcome: LoadOutcome, shutdown: ShutdownSummary?, messages: MessageResults? = nil,
         events: [String: String] = [:]
     ) -> Double? {
-        switch threshold.metric {
-        case "shutdown.failed_in_flight": return shutdown.map { Double($0.failedInFlight) }
-        case "shutdown.refused": return shutdown.map { Double($0.refusedBeforeProcessing) }
-        case "shutdown.timed_out": return shutdown.map { Double($0.timedOut) }
-        case "shutdown.drain": return shutdown?.drainSeconds
-        case "messages.lost", "messages.duplicated", "messages.unconfirmed", "messages.nacked":
+        if threshold.metric.hasPrefix("messages.") {
             return messageFigure(threshold, messages: messages, events: events)
-        default: break
         }
         let indices = threshold.interaction.map { name in outcome.names.indices.filter { outcome.names[$0] == name } }
             ?? Array(outcome.names.indices)
+        if threshold.metric.hasPrefix("shutdown.") {
+            return measureShutdown(threshold.metric, drain: indices.map { outcome.drain[$0] }, shutdown: shutdown)
+        }
         var stats = LatencyStats()
         for i in indices { stats.add(outcome.totals[i]) }
         let latency = LatencyStats.summary(stats.corrected)
@@ -145,6 +148,25 @@ public enum ProfileRun {
         case "rate": return Double(stats.requests) / max(0.001, Double(outcome.elapsed.nanoseconds) / 1e9)
         case "count": return Double(stats.requests)
         // Shutdown and message figures come from scenarios this profile does not run.
+        default: return nil
+        }
+    }
+
+    /// Shutdown figures over the drain windows of the interactions a threshold covers; the drain
+    /// time is the longest step's.
+    private static func measureShutdown(
+        _ metric: String, drain: [LatencyStats], shutdown: ShutdownSummary?
+    ) -> Double? {
+        guard let shutdown else { return nil }
+        var stats = LatencyStats()
+        for s in drain { stats.add(s) }
+        let fates = FateCounts(stats)
+        switch metric {
+        case "shutdown.failed_in_flight": return Double(fates.failedInFlight)
+        case "shutdown.refused": return Double(fates.refused)
+        case "shutdown.timed_out": return Double(fates.timedOut)
+        case "shutdown.drain": return shutdown.drainSeconds
+        case "shutdown.drain_p99": return stats.requests > 0 ? LatencyStats.summary(stats.corrected).p99 : nil
         default: return nil
         }
     }

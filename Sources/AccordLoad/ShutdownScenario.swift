@@ -1,151 +1,151 @@
 import AccordGRPC
 import AccordProcess
-import AccordReport
 import Foundation
 import Synchronization
 
-/// A service a profile launches and owns for the run (so it can be signalled).
-public struct ServiceSpec: Sendable {
-    public var name: String
-    public var command: [String]
-    public var environment: [String: String]
-    /// Commands run here (the profile's folder), so relative paths in them resolve.
-    public var directory: URL
-    public var readiness: ManagedProcess.Readiness
-}
-
-/// The services of a run, launched before the load and stopped after it.
-public final class ServiceFleet: Sendable {
-    private let specs: [String: ServiceSpec]
-    private let running = Mutex<[String: ManagedProcess]>([:])
-
-    public init(_ specs: [ServiceSpec]) {
-        self.specs = Dictionary(specs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    /// Launches every service and waits until each is ready.
-    public func start(timeout: Duration = .seconds(60)) async throws {
-        for name in specs.keys.sorted() { _ = try await launch(name, timeout: timeout) }
-    }
-
-    @discardableResult
-    func launch(_ name: String, timeout: Duration = .seconds(60)) async throws -> ManagedProcess {
-        let spec = specs[name]!
-        let process = try ManagedProcess.launch(spec.command, environment: spec.environment, directory: spec.directory)
-        running.withLock { $0[name] = process }
-        try await process.waitUntilReady(spec.readiness, timeout: timeout)
-        return process
-    }
-
-    func process(_ name: String) -> ManagedProcess? { running.withLock { $0[name] } }
-
-    /// Stops what still runs, gracefully (SIGTERM, then SIGKILL after `grace`).
-    public func stop(grace: Duration = .seconds(10)) async {
-        for process in running.withLock({ Array($0.values) }) { await process.stop(grace: grace) }
-    }
-}
-
-/// One graceful-shutdown step of a run: at `at`, send `signal` to `service`, wait up to
-/// `grace` for it to exit (then SIGKILL), optionally restart it; requests intended from the
-/// signal until the service is ready again (or the end) are sorted by how they ended.
+/// The graceful-shutdown steps of a run (one, or a rolling restart): at each step's time, send
+/// its signal to one replica of a service (or to every replica), wait up to `grace` for the
+/// exit (then SIGKILL), optionally restart and wait until ready. Steps run in order, each no
+/// earlier than its `at`, and never before the previous one has finished (ready again), as a
+/// rolling restart does. Each step opens a window of the run: requests still open at the
+/// signal, or sent until the service is ready again (or the run ends), are sorted by how they
+/// ended (`summary(of:)`).
 public final class ShutdownScenario: Sendable {
-    public struct Step: Sendable {
+    public struct Step: Sendable, Hashable {
         public var service: String
+        /// One replica (0-based); nil signals every replica of the service at once.
+        public var replica: Int?
         public var at: Duration
         public var signal: Int32
         public var grace: Duration
         public var restart: Bool
+
+        public init(
+            service: String, replica: Int? = nil, at: Duration, signal: Int32 = SIGTERM,
+            grace: Duration = .seconds(10), restart: Bool = false
+        ) {
+            self.service = service
+            self.replica = replica
+            self.at = at
+            self.signal = signal
+            self.grace = grace
+            self.restart = restart
+        }
     }
 
-    public let step: Step
-    private let fleet: ServiceFleet
-    private let events = Mutex<[(kind: String, at: UInt64, detail: String)]>([])
-    private let signalledAt = Mutex<UInt64?>(nil)
-    private let exitedAt = Mutex<UInt64?>(nil)
+    /// A timeline entry the scenario itself records (connection events come from the log).
+    struct Record: Sendable {
+        var kind: String
+        var at: UInt64
+        var detail: String
+        var step: Int
+        var replica: ReplicaID?
+    }
 
-    public init(step: Step, fleet: ServiceFleet) {
-        self.step = step
+    /// When a step's signal went out, its targets exited, and were ready again.
+    struct StepTimes: Sendable {
+        var signalled: UInt64?
+        var exited: UInt64?
+        var ready: UInt64?
+    }
+
+    public let steps: [Step]
+    let fleet: ServiceFleet
+    let connections: ConnectionEventLog
+    let records = Mutex<[Record]>([])
+    let times: Mutex<[StepTimes]>
+
+    /// `connections` is the log the run's interactions feed (see `ProfileRun.plan`).
+    public init(steps: [Step], fleet: ServiceFleet, connections: ConnectionEventLog) {
+        self.steps = steps
         self.fleet = fleet
+        self.connections = connections
+        self.times = Mutex(Array(repeating: StepTimes(), count: steps.count))
     }
 
-    private func record(_ kind: String, _ detail: String = "", at time: UInt64 = MonotonicTime.now()) {
-        events.withLock { $0.append((kind, time, detail)) }
+    private func record(
+        _ kind: String, _ detail: String = "", step: Int, replica: ReplicaID? = nil,
+        at time: UInt64 = MonotonicTime.now()
+    ) {
+        records.withLock { $0.append(Record(kind: kind, at: time, detail: detail, step: step, replica: replica)) }
     }
 
     /// Runs beside the load (see `LoadRunner.run(scenario:)`).
     public func run(_ control: LoadRunControl) async {
-        let due = control.startNanos + UInt64(step.at.nanoseconds)
-        let now = MonotonicTime.now()
-        if due > now {
-            guard (try? await Task.sleep(nanoseconds: due - now)) != nil else { return }
+        for (index, step) in steps.enumerated() {
+            let due = control.startNanos + UInt64(step.at.nanoseconds)
+            let now = MonotonicTime.now()
+            if due > now {
+                guard (try? await Task.sleep(nanoseconds: due - now)) != nil else { return }
+            }
+            guard !Task.isCancelled else { return }
+            await perform(step, index: index, control: control)
         }
-        guard let process = fleet.process(step.service) else {
-            record("error", "service \(step.service) is not running")
+    }
+
+    private func perform(_ step: Step, index: Int, control: LoadRunControl) async {
+        let targets = (step.replica.map { [ReplicaID(service: step.service, replica: $0)] }
+            ?? fleet.replicas(of: step.service)).compactMap { id in fleet.process(id).map { (id, $0) } }
+        guard !targets.isEmpty else {
+            record("error", "\(step.service) is not running", step: index)
             return
         }
-        let signalTime = MonotonicTime.now()
-        signalledAt.withLock { $0 = signalTime }
-        await control.observe(from: signalTime)
-        process.send(step.signal)
-        record("signal_sent", SignalName.of(step.signal), at: signalTime)
+        // The window opens just before the signal, so no request the signal could touch escapes it.
+        let windowStart = MonotonicTime.now()
+        connections.arm(at: windowStart)
+        await control.observe(window: index, from: windowStart)
+        for (id, process) in targets {
+            process.send(step.signal)
+            let sent = process.timeline.signalled.last?.at ?? MonotonicTime.now()
+            times.withLock { $0[index].signalled = $0[index].signalled ?? sent }
+            let detail = "\(SignalName.of(step.signal)) to pid \(process.pid)"
+            record("signal_sent", detail, step: index, replica: id, at: sent)
+        }
+        let exits = await withTaskGroup(of: UInt64?.self) { group in
+            for (id, process) in targets {
+                group.addTask { await self.awaitExit(of: process, id, step: step, index: index) }
+            }
+            return await group.reduce(into: [UInt64?]()) { $0.append($1) }
+        }
+        guard let lastExit = exits.compactMap({ $0 }).max(), exits.allSatisfy({ $0 != nil }) else { return }
+        times.withLock { $0[index].exited = lastExit }
+        await control.exited(window: index, at: lastExit)
+        guard step.restart, !Task.isCancelled else { return }
+        let readyTimes = await withTaskGroup(of: UInt64?.self) { group in
+            for (id, _) in targets { group.addTask { await self.restart(id, index: index) } }
+            return await group.reduce(into: [UInt64?]()) { $0.append($1) }
+        }
+        if let lastReady = readyTimes.compactMap({ $0 }).max(), readyTimes.allSatisfy({ $0 != nil }) {
+            times.withLock { $0[index].ready = lastReady }
+            await control.observe(window: index, from: windowStart, until: lastReady)
+        }
+    }
+
+    /// Waits for `process` to exit, SIGKILLs it after the grace period; its exit time, or nil.
+    private func awaitExit(of process: ManagedProcess, _ id: ReplicaID, step: Step, index: Int) async -> UInt64? {
         var exit = await process.waitForExit(timeout: step.grace)
         if exit == nil && !Task.isCancelled {
-            record("grace_expired", "no exit within \(step.grace): SIGKILL")
+            record("grace_expired", "no exit within \(step.grace): SIGKILL", step: index, replica: id)
             process.send(SIGKILL)
             exit = await process.waitForExit(timeout: .seconds(5))
         }
-        guard let exit, let exited = process.timeline.exited else { return }
-        exitedAt.withLock { $0 = exited }
-        record("exit", exit.description, at: exited)
-        guard step.restart, !Task.isCancelled else { return }
-        record("restart")
+        guard let exit, let exited = process.timeline.exited else { return nil }
+        record("exit", exit.description, step: index, replica: id, at: exited)
+        return exited
+    }
+
+    /// Relaunches `id` and waits until it is ready; when it was, or nil.
+    private func restart(_ id: ReplicaID, index: Int) async -> UInt64? {
+        record("restart", step: index, replica: id)
         do {
-            let restarted = try await fleet.launch(step.service)
-            let ready = restarted.timeline.ready ?? MonotonicTime.now()
-            record("ready", "", at: ready)
-            await control.observe(from: signalTime, until: ready)
+            let process = try await fleet.launch(id)
+            let ready = process.timeline.ready ?? MonotonicTime.now()
+            record("ready", "pid \(process.pid)", step: index, replica: id, at: ready)
+            return ready
         } catch {
-            record("error", "restart failed: \(error)")
-        }
-    }
-
-    /// The timeline and the accounting of the requests in the window.
-    public func summary(of outcome: LoadOutcome) -> ShutdownSummary {
-        var window = LatencyStats()
-        for stats in outcome.window { window.add(stats) }
-        var refused: UInt64 = 0, failedInFlight: UInt64 = 0, timedOut: UInt64 = 0
-        for (kind, count) in window.errors {
-            switch Self.classify(kind) {
-            case .refused: refused += count
-            case .failedInFlight: failedInFlight += count
-            case .timedOut: timedOut += count
-            case .completed: break
-            }
-        }
-        let start = outcome.startNanos
-        let seconds = { (time: UInt64) in Double(Int64(time) - Int64(start)) / 1e9 }
-        let signalled = signalledAt.withLock { $0 }, exited = exitedAt.withLock { $0 }
-        let drain = signalled.flatMap { signalled in exited.map { Double($0 - signalled) / 1e9 } }
-        return ShutdownSummary(
-            service: step.service, signal: SignalName.of(step.signal),
-            events: events.withLock { $0 }.sorted { $0.at < $1.at }.map {
-                ShutdownSummary.Event(second: seconds($0.at), kind: $0.kind, detail: $0.detail)
-            },
-            completed: window.requests - refused - failedInFlight - timedOut, refusedBeforeProcessing: refused,
-            failedInFlight: failedInFlight, timedOut: timedOut, drainSeconds: drain)
-    }
-
-    enum Fate { case completed, refused, failedInFlight, timedOut }
-
-    /// How an error kind counts in a shutdown: refused before processing (safe to retry),
-    /// failed in flight (accepted, then lost: the defect), timed out, or completed (the
-    /// server answered, with whatever status).
-    static func classify(_ kind: String) -> Fate {
-        switch kind {
-        case "refused", "connect_failed", "connect_refused": .refused
-        case "connection_lost", "reset_before_response", "reset_during_response", "protocol", "pool_closed": .failedInFlight
-        case "timeout": .timedOut
-        default: kind.hasPrefix("reset.") ? .failedInFlight : .completed
+            let reason = Task.isCancelled ? "the run ended before it was ready" : "restart failed: \(error)"
+            record("error", reason, step: index, replica: id)
+            return nil
         }
     }
 }

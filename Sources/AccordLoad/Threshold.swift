@@ -56,7 +56,8 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
         "p99.9": .milliseconds, "p999": .milliseconds, "max": .milliseconds, "mean": .milliseconds,
         "service.p99": .milliseconds, "errors": .percent, "rate": .perSecond, "count": .count,
         "shutdown.failed_in_flight": .count, "shutdown.refused": .count, "shutdown.timed_out": .count,
-        "shutdown.drain": .seconds, "messages.lost": .count, "messages.duplicated": .count,
+        "shutdown.drain": .seconds, "shutdown.drain_p99": .milliseconds, "messages.lost": .count,
+        "messages.duplicated": .count,
         "messages.unconfirmed": .count, "messages.nacked": .count,
     ]
 

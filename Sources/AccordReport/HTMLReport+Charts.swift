@@ -16,16 +16,31 @@ extension HTMLReport {
         return axis
     }
 
-    /// The shaded shutdown window: from the signal to the last exit, restart or ready event.
+    /// The shaded shutdown windows, one per step: from the signal to the step's last exit,
+    /// restart or ready event (older summaries without steps: one band over all events).
     var shutdownBand: [SVGChart.Band] {
-        guard let shutdown = summary.shutdown, let first = shutdown.events.map(\.second).min() else { return [] }
-        let start = shutdown.events.first { $0.kind == "signal_sent" }?.second ?? first
-        let ends = shutdown.events.filter { ["exit", "restart", "ready"].contains($0.kind) }.map(\.second)
-        let end = ends.max() ?? shutdown.drainSeconds.map { start + $0 } ?? timeAxis.maximum
+        guard let shutdown = summary.shutdown else { return [] }
+        let ends = ["exit", "restart", "ready"]
+        guard let steps = shutdown.steps, !steps.isEmpty else {
+            guard let first = shutdown.events.map(\.second).min() else { return [] }
+            let start = shutdown.events.first { $0.kind == "signal_sent" }?.second ?? first
+            let end = shutdown.events.filter { ends.contains($0.kind) }.map(\.second).max()
+                ?? shutdown.drainSeconds.map { start + $0 } ?? timeAxis.maximum
+            return [Self.band(from: start, to: end, "shutdown: \(shutdown.service) \(shutdown.signal)")]
+        }
+        return steps.enumerated().compactMap { index, step in
+            guard let start = step.signalSecond else { return nil }
+            let end = shutdown.events.filter { $0.step == index && ends.contains($0.kind) }.map(\.second).max()
+                ?? step.drainSeconds.map { start + $0 } ?? timeAxis.maximum
+            let who = step.service + (step.replica.map { "[\($0)]" } ?? "")
+            let label = steps.count > 1 ? "\(index + 1): \(who)" : "shutdown: \(who) \(step.signal)"
+            return Self.band(from: start, to: end, label)
+        }
+    }
+
+    private static func band(from start: Double, to end: Double, _ label: String) -> SVGChart.Band {
         // A long service name would run off the chart: the table below has it in full.
-        var label = "shutdown: \(shutdown.service) \(shutdown.signal)"
-        if label.count > 60 { label = label.prefix(59) + "…" }
-        return [SVGChart.Band(from: start, to: max(start, end), label: label)]
+        SVGChart.Band(from: start, to: max(start, end), label: label.count > 60 ? label.prefix(59) + "…" : label)
     }
 
     /// The middle of each interval, where its figures are plotted, and that interaction's sample if it had requests.

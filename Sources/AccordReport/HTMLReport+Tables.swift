@@ -51,36 +51,103 @@ extension HTMLReport {
         guard summary.shutdown != nil || !summary.messages.isEmpty else { return nil }
         var out = "<section id=\"shutdown\"><h2>Shutdown and accounting</h2>"
         if let shutdown = summary.shutdown {
-            out += "<h3>\(e(shutdown.service)) stopped with \(e(shutdown.signal))</h3>"
+            let steps = shutdown.steps ?? []
+            out += steps.count > 1
+                ? "<h3>Rolling shutdown in \(steps.count) steps</h3>"
+                : "<h3>\(e(shutdown.service)) stopped with \(e(shutdown.signal))</h3>"
             let drain = shutdown.drainSeconds.map(ReportFormat.seconds) ?? "did not exit"
-            let rows: [(String, String, Bool)] = [
+            var rows: [(String, String, Bool)] = [
                 ("Completed", ReportFormat.count(shutdown.completed), false),
                 ("Refused before processing (safe to retry)", ReportFormat.count(shutdown.refusedBeforeProcessing),
                  false),
                 ("Failed in flight (accepted, then lost: the defect)", ReportFormat.count(shutdown.failedInFlight),
                  shutdown.failedInFlight > 0),
                 ("Timed out", ReportFormat.count(shutdown.timedOut), shutdown.timedOut > 0),
-                ("Time to drain (signal to exit)", drain, false),
             ]
+            if let race = shutdown.goawayRace {
+                rows.append(("Lost to the GOAWAY race (a single GOAWAY, then an immediate close)",
+                             ReportFormat.count(race), race > 0))
+            }
+            rows.append((steps.count > 1 ? "Longest time to drain (signal to exit)" : "Time to drain (signal to exit)",
+                         drain, false))
             out += "<dl class=\"facts\">" + rows.map { label, value, bad in
                 "<dt>\(label)</dt><dd class=\"\(bad ? "fail" : "")\">\(value)</dd>"
             }.joined() + "</dl>"
-            if shutdown.events.isEmpty {
-                out += "<p class=\"muted\">No shutdown events were recorded.</p>"
-            } else {
-                out += """
-                    <div class="table-wrap"><table><caption>Timeline, seconds since the run started</caption>
-                    <thead><tr><th class="num">t</th><th>Event</th><th>Detail</th></tr></thead><tbody>
-                    """
-                for event in shutdown.events.sorted(by: { $0.second < $1.second }) {
-                    out += "<tr><td class=\"num\">\(ReportFormat.seconds(event.second))</td>"
-                        + "<td><code>\(e(event.kind))</code></td><td>\(e(event.detail))</td></tr>\n"
-                }
-                out += "</tbody></table></div>"
-            }
+            if steps.count > 1 { out += stepsTable(steps) }
+            if let latency = shutdown.latency, !latency.isEmpty { out += drainLatencyTable(latency) }
+            out += timelineTable(shutdown.events)
         }
         if !summary.messages.isEmpty { out += messagesTable() }
         return out + "</section>"
+    }
+
+    private func stepsTable(_ steps: [ShutdownSummary.Step]) -> String {
+        var out = """
+            <div class="table-wrap"><table><caption>Requests in each step's window</caption>
+            <thead><tr><th class="num">Step</th><th>Service</th><th>Signal</th><th class="num">Sent at</th>
+            <th class="num">Drain</th><th class="num">Completed</th><th class="num">Refused</th>
+            <th class="num">Failed in flight</th><th class="num">Timed out</th><th class="num">GOAWAY race</th>
+            </tr></thead><tbody>
+            """
+        for (index, step) in steps.enumerated() {
+            let requests = step.requests
+            func cell(_ count: UInt64, bad: Bool = false) -> String {
+                "<td class=\"num\(bad && count > 0 ? " fail" : "")\">\(ReportFormat.count(count))</td>"
+            }
+            out += "<tr><td class=\"num\">\(index + 1)</td>"
+                + "<td>\(e(step.service + (step.replica.map { "[\($0)]" } ?? " (every replica)")))</td>"
+                + "<td>\(e(step.signal))</td>"
+                + "<td class=\"num\">\(step.signalSecond.map(ReportFormat.seconds) ?? "not sent")</td>"
+                + "<td class=\"num\">\(step.drainSeconds.map(ReportFormat.seconds) ?? "did not exit")</td>"
+                + cell(requests.completed) + cell(requests.refusedBeforeProcessing)
+                + cell(requests.failedInFlight, bad: true) + cell(requests.timedOut, bad: true)
+                + cell(requests.goawayRace, bad: true) + "</tr>\n"
+        }
+        return out + "</tbody></table></div>"
+    }
+
+    private func drainLatencyTable(_ latency: [ShutdownSummary.InteractionLatency]) -> String {
+        var out = """
+            <div class="table-wrap"><table><caption>Latency in ms while draining (the shutdown windows) against \
+            steady state (before the first signal)</caption>
+            <thead><tr><th>Interaction</th><th class="num">Steady requests</th><th class="num">p50</th>
+            <th class="num">p99</th><th class="num">max</th><th class="num">Draining requests</th>
+            <th class="num">Errors</th><th class="num">p50</th><th class="num">p99</th><th class="num">max</th>
+            </tr></thead><tbody>
+            """
+        for row in latency {
+            func cells(_ window: ShutdownSummary.WindowLatency) -> String {
+                [window.p50, window.p99, window.max]
+                    .map { "<td class=\"num\">\(ReportFormat.milliseconds($0))</td>" }.joined()
+            }
+            out += "<tr><td>\(e(row.name))</td><td class=\"num\">\(ReportFormat.count(row.steady.count))</td>"
+                + cells(row.steady) + "<td class=\"num\">\(ReportFormat.count(row.drain.count))</td>"
+                + "<td class=\"num\(row.drain.errors > 0 ? " fail" : "")\">"
+                + "\(ReportFormat.count(row.drain.errors))</td>"
+                + cells(row.drain) + "</tr>\n"
+        }
+        return out + "</tbody></table></div>"
+    }
+
+    private func timelineTable(_ events: [ShutdownSummary.Event]) -> String {
+        guard !events.isEmpty else { return "<p class=\"muted\">No shutdown events were recorded.</p>" }
+        var out = """
+            <div class="table-wrap"><table><caption>Timeline, seconds since the run started</caption>
+            <thead><tr><th class="num">t</th><th>Event</th><th>Service</th><th>Connection</th><th>Detail</th>
+            </tr></thead><tbody>
+            """
+        for event in events.sorted(by: { $0.second < $1.second }) {
+            let who = event.service.map { $0 + (event.replica.map { "[\($0)]" } ?? "") } ?? ""
+            let connection = [event.connection, event.address.map { "→ \($0)" }].compactMap { $0 }
+                .joined(separator: " ")
+            var detail = event.detail
+            if let last = event.lastStreamID { detail += ", last-stream-id \(last)" }
+            if let code = event.errorCode { detail += ", \(code)" }
+            out += "<tr><td class=\"num\">\(ReportFormat.seconds(event.second))</td>"
+                + "<td><code>\(e(event.kind))</code></td><td>\(e(who))</td><td>\(e(connection))</td>"
+                + "<td>\(e(detail))</td></tr>\n"
+        }
+        return out + "</tbody></table></div>"
     }
 
     private func messagesTable() -> String {

@@ -252,34 +252,144 @@ public struct GeneratorSummary: Codable, Sendable, Equatable {
     }
 }
 
-/// A graceful-shutdown scenario's timeline and request accounting (issue 7 fills it).
+/// A graceful-shutdown scenario: its timeline, the requests in its windows sorted by fate, one
+/// entry per step (a rolling restart has several), and latency in the drain windows against
+/// steady state. The counts at the top cover every step's window (a request once); fields that
+/// older summaries lack are optional.
 public struct ShutdownSummary: Codable, Sendable, Equatable {
     public struct Event: Codable, Sendable, Equatable {
         /// Seconds since the run's start.
         public var second: Double
-        /// `signal_sent`, `goaway`, `connection_close`, `last_success`, `first_refusal`, `exit`, `restart`, `ready`.
+        /// `signal_sent`, `goaway`, `connection_close`, `connection_closed`, `goaway_race`, `last_success`,
+        /// `first_refusal`, `exit`, `grace_expired`, `restart`, `ready`, `error`.
         public var kind: String
         public var detail: String
+        /// The step (0-based) it belongs to, and the service replica it concerns, when known.
+        public var step: Int?
+        public var service: String?
+        public var replica: Int?
+        /// Connection events: the client connection (`SayHello #1.2`: interaction, client, number)
+        /// and the address it went to.
+        public var connection: String?
+        public var address: String?
+        /// GOAWAY events: the last-stream-id and the error code the server sent.
+        public var lastStreamID: Int?
+        public var errorCode: String?
 
-        public init(second: Double, kind: String, detail: String) {
+        public init(
+            second: Double, kind: String, detail: String, step: Int? = nil, service: String? = nil,
+            replica: Int? = nil, connection: String? = nil, address: String? = nil, lastStreamID: Int? = nil,
+            errorCode: String? = nil
+        ) {
             self.second = second
             self.kind = kind
             self.detail = detail
+            self.step = step
+            self.service = service
+            self.replica = replica
+            self.connection = connection
+            self.address = address
+            self.lastStreamID = lastStreamID
+            self.errorCode = errorCode
         }
     }
 
+    /// Requests of a window sorted by how they ended.
+    public struct Accounting: Codable, Sendable, Equatable {
+        public var completed: UInt64
+        /// Never processed, safe to retry: connect refused, REFUSED_STREAM, above GOAWAY's last-stream-id.
+        public var refusedBeforeProcessing: UInt64
+        /// Accepted, then reset, dropped or closed without a response: the defect.
+        public var failedInFlight: UInt64
+        public var timedOut: UInt64
+        /// Streams lost to a single GOAWAY followed at once by a close (also counted in failedInFlight).
+        public var goawayRace: UInt64
+
+        public init(
+            completed: UInt64, refusedBeforeProcessing: UInt64, failedInFlight: UInt64, timedOut: UInt64,
+            goawayRace: UInt64
+        ) {
+            self.completed = completed
+            self.refusedBeforeProcessing = refusedBeforeProcessing
+            self.failedInFlight = failedInFlight
+            self.timedOut = timedOut
+            self.goawayRace = goawayRace
+        }
+    }
+
+    public struct Step: Codable, Sendable, Equatable {
+        public var service: String
+        /// The replica signalled; nil when the step signalled every replica.
+        public var replica: Int?
+        public var signal: String
+        /// When the signal went out (seconds since the start); nil when the step never ran.
+        public var signalSecond: Double?
+        /// Signal to exit (to the last exit, when several replicas stopped).
+        public var drainSeconds: Double?
+        public var requests: Accounting
+
+        public init(
+            service: String, replica: Int?, signal: String, signalSecond: Double?, drainSeconds: Double?,
+            requests: Accounting
+        ) {
+            self.service = service
+            self.replica = replica
+            self.signal = signal
+            self.signalSecond = signalSecond
+            self.drainSeconds = drainSeconds
+            self.requests = requests
+        }
+    }
+
+    /// Latency (from the intended send time, ms) and counts of one interaction over some requests.
+    public struct WindowLatency: Codable, Sendable, Equatable {
+        public var count: UInt64
+        public var errors: UInt64
+        public var p50: Double
+        public var p99: Double
+        public var max: Double
+
+        public init(count: UInt64, errors: UInt64, p50: Double, p99: Double, max: Double) {
+            self.count = count
+            self.errors = errors
+            self.p50 = p50
+            self.p99 = p99
+            self.max = max
+        }
+    }
+
+    /// One interaction before the first signal (steady) and in the shutdown windows (drain).
+    public struct InteractionLatency: Codable, Sendable, Equatable {
+        public var name: String
+        public var steady: WindowLatency
+        public var drain: WindowLatency
+
+        public init(name: String, steady: WindowLatency, drain: WindowLatency) {
+            self.name = name
+            self.steady = steady
+            self.drain = drain
+        }
+    }
+
+    /// The first step's service and signal (every step's are in `steps`).
     public var service: String
     public var signal: String
+    /// In time order.
     public var events: [Event]
     public var completed: UInt64
     public var refusedBeforeProcessing: UInt64
     public var failedInFlight: UInt64
     public var timedOut: UInt64
+    /// The longest step's signal-to-exit time.
     public var drainSeconds: Double?
+    public var goawayRace: UInt64?
+    public var steps: [Step]?
+    public var latency: [InteractionLatency]?
 
     public init(
         service: String, signal: String, events: [Event], completed: UInt64, refusedBeforeProcessing: UInt64,
-        failedInFlight: UInt64, timedOut: UInt64, drainSeconds: Double?
+        failedInFlight: UInt64, timedOut: UInt64, drainSeconds: Double?, goawayRace: UInt64? = nil,
+        steps: [Step]? = nil, latency: [InteractionLatency]? = nil
     ) {
         self.service = service
         self.signal = signal
@@ -289,6 +399,9 @@ public struct ShutdownSummary: Codable, Sendable, Equatable {
         self.failedInFlight = failedInFlight
         self.timedOut = timedOut
         self.drainSeconds = drainSeconds
+        self.goawayRace = goawayRace
+        self.steps = steps
+        self.latency = latency
     }
 }
 

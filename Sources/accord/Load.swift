@@ -44,10 +44,14 @@ extension AccordCommand {
                     throw BadInput(message: "\(error)")
                 }
                 let workers = max(1, self.workers)
+                // Connection events matter only to a shutdown's timeline.
+                let connectionEvents = profile.shutdown.isEmpty ? nil : ConnectionEventLog()
                 let plan: LoadPlan
                 do {
                     // protoc runs as a child process: off the cooperative pool.
-                    plan = try await NIOThreadPool.singleton.runIfActive { try ProfileRun.plan(for: profile, workers: workers) }
+                    plan = try await NIOThreadPool.singleton.runIfActive {
+                        try ProfileRun.plan(for: profile, workers: workers, connectionEvents: connectionEvents)
+                    }
                 } catch {
                     throw BadInput(message: "\(error)")
                 }
@@ -60,7 +64,9 @@ extension AccordCommand {
                     await fleet.stop(grace: .seconds(5))
                     throw BadInput(message: "\(profile.file): \(error)")
                 }
-                let scenario = profile.shutdown.map { ShutdownScenario(step: $0, fleet: fleet) }
+                let scenario = connectionEvents.map {
+                    ShutdownScenario(steps: profile.shutdown, fleet: fleet, connections: $0)
+                }
                 let traffic = ProfileRun.traffic(of: plan)
                 for route in traffic?.routes ?? [] {
                     guard let queue = traffic?.tapQueues[route.event] else { continue }

@@ -14,14 +14,7 @@ enum SummaryPrinter {
                 + String(format: "%.2f", l.max))
             for (kind, count) in i.errorsByKind.sorted(by: { $0.key < $1.key }) { say("    \(kind): \(count)") }
         }
-        if let shutdown = summary.shutdown {
-            say("")
-            say("shutdown of \(shutdown.service) by \(shutdown.signal):")
-            for event in shutdown.events { say(String(format: "  %7.3fs  ", event.second) + event.kind + (event.detail.isEmpty ? "" : "  \(event.detail)")) }
-            say("  requests in the window: \(shutdown.completed) completed, \(shutdown.refusedBeforeProcessing) refused "
-                + "before processing, \(shutdown.failedInFlight) failed in flight, \(shutdown.timedOut) timed out"
-                + (shutdown.drainSeconds.map { String(format: "; drained in %.3fs", $0) } ?? ""))
-        }
+        if let shutdown = summary.shutdown { printShutdown(shutdown) }
         if !summary.messages.isEmpty { say("") }
         for m in summary.messages {
             say("messages of \(m.event): \(m.published) published, \(m.confirmed) confirmed, \(m.nacked) nacked, "
@@ -35,6 +28,33 @@ enum SummaryPrinter {
         }
         for note in summary.verdict.notes { say("NOTE  \(note)") }
         say(summary.verdict.passed ? "verdict: pass" : "verdict: FAIL")
+    }
+
+    private static func printShutdown(_ shutdown: ShutdownSummary) {
+        say("")
+        let steps = shutdown.steps ?? []
+        say(steps.count > 1
+            ? "rolling shutdown, \(steps.count) steps:" : "shutdown of \(shutdown.service) by \(shutdown.signal):")
+        for event in shutdown.events {
+            let who = event.service.map { service in "  " + service + (event.replica.map { "[\($0)]" } ?? "") } ?? ""
+            let via = event.connection.map { "  \($0)" } ?? ""
+            say(String(format: "  %7.3fs  ", event.second) + event.kind + who + via
+                + (event.detail.isEmpty ? "" : "  \(event.detail)"))
+        }
+        say("  requests in the windows: \(shutdown.completed) completed, \(shutdown.refusedBeforeProcessing) refused "
+            + "before processing, \(shutdown.failedInFlight) failed in flight, \(shutdown.timedOut) timed out"
+            + ((shutdown.goawayRace ?? 0) > 0 ? ", \(shutdown.goawayRace ?? 0) lost to the GOAWAY race" : "")
+            + (shutdown.drainSeconds.map { String(format: "; drained in %.3fs", $0) } ?? ""))
+        for (index, step) in steps.enumerated() where steps.count > 1 {
+            let who = step.service + (step.replica.map { "[\($0)]" } ?? "")
+            say("  step \(index + 1), \(who): \(step.requests.failedInFlight) failed in flight, "
+                + "\(step.requests.refusedBeforeProcessing) refused"
+                + (step.drainSeconds.map { String(format: ", drained in %.3fs", $0) } ?? ""))
+        }
+        for latency in shutdown.latency ?? [] {
+            say("  \(latency.name): p99 "
+                + String(format: "%.2f ms steady, %.2f ms draining", latency.steady.p99, latency.drain.p99))
+        }
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

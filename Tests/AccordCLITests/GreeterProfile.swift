@@ -6,11 +6,20 @@ enum GreeterProfile {
 
     /// A top-level `mix:` with one SayHello entry against 127.0.0.1:`port`.
     static func mix(port: Int) -> String {
+        mix(address: "127.0.0.1:\(port)")
+    }
+
+    /// The same against several replicas, its connections spread over them.
+    static func mix(ports: [Int]) -> String {
+        mix(address: "[" + ports.map { "127.0.0.1:\($0)" }.joined(separator: ", ") + "]")
+    }
+
+    private static func mix(address: String) -> String {
         """
         mix:
           - name: SayHello
             grpc:
-              address: 127.0.0.1:\(port)
+              address: \(address)
               proto: \(proto)
               method: accord.demo.v1.Greeter/SayHello
               request: { name: "u-${seq}" }

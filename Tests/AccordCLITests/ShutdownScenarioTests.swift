@@ -3,31 +3,36 @@ import AccordTestSupport
 import Foundation
 import Testing
 
-/// `accord load` with a `shutdown:` step, against services written outside Accord: a grpcio
+/// `accord load` with `shutdown:` steps, against services written outside Accord: a grpcio
 /// server that drains on SIGTERM and one that exits at once. The measurement must tell them apart.
-@Suite struct ShutdownScenarioTests {
+@Suite(.exclusiveMachine) struct ShutdownScenarioTests {
     static let peer = Bundle.module.path(forResource: "shutdown_peer", ofType: "py", inDirectory: "Fixtures")!
 
-    static func run(mode: String) async throws -> (ChildProcess.Result, JSONValue) {
-        let port = FreePort.next()
+    /// Runs the grpcio peer in `mode` as one replica per port under 100 requests/s for `seconds`,
+    /// with the `shutdown` steps and the threshold `shutdown.failed_in_flight == 0`; reads the summary.
+    static func run(
+        _ name: String, mode: String, ports: [Int], seconds: Int, shutdown: String
+    ) async throws -> (ChildProcess.Result, JSONValue) {
         let directory = try Repository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let profile = directory.appendingPathComponent("shutdown.yaml")
+        let file = directory.appendingPathComponent("shutdown.yaml")
         try """
-            name: shutdown-\(mode)
+            name: \(name)-\(mode)
             model: open
-            stages: [{ rate: 100/s, for: 3s }]
+            stages: [{ rate: 100/s, for: \(seconds)s }]
             services:
               peer:
-                command: [python3, \(peer), \(mode), "\(port)"]
+                command: [python3, \(peer), \(mode), "${port}"]
+                replicas: \(ports.count)
+                port: [\(ports.map(String.init).joined(separator: ", "))]
                 ready: { output: READY }
-            shutdown: { service: peer, at: 1s, signal: SIGTERM, grace: 5s }
-            \(GreeterProfile.mix(port: port))
+            shutdown: \(shutdown)
+            \(GreeterProfile.mix(ports: ports))
             limits: { timeout: 2s }
             thresholds: ["shutdown.failed_in_flight == 0"]
-            """.write(to: profile, atomically: true, encoding: .utf8)
+            """.write(to: file, atomically: true, encoding: .utf8)
         let reports = directory.appendingPathComponent("reports")
-        let result = try await ChildProcess([Repository.accordBinary, "load", profile.path, "--reports", reports.path])
+        let result = try await ChildProcess([Repository.accordBinary, "load", file.path, "--reports", reports.path])
             .wait(timeout: 60)
         let run = try #require(try FileManager.default.contentsOfDirectory(atPath: reports.path).first)
         let summary = try JSONParser.parse(
@@ -35,12 +40,35 @@ import Testing
         return (result, summary)
     }
 
+    /// One replica stopped at 1 s and not restarted.
+    static func single(mode: String) async throws -> (ChildProcess.Result, JSONValue) {
+        try await run(
+            "shutdown", mode: mode, ports: [FreePort.next()], seconds: 3,
+            shutdown: "{ service: peer, at: 1s, signal: SIGTERM, grace: 5s }")
+    }
+
+    /// Two replicas on their own ports, restarted one after the other.
+    static func rolling(mode: String) async throws -> (ChildProcess.Result, JSONValue) {
+        let first = FreePort.next()
+        var second = FreePort.next()
+        for _ in 0..<10 where second == first { second = FreePort.next() }
+        return try await run(
+            "rolling", mode: mode, ports: [first, second], seconds: 4,
+            shutdown: "[{ service: peer, replica: 0, at: 1s, grace: 5s, restart: true }, "
+                + "{ service: peer, replica: 1, at: 2s, grace: 5s, restart: true }]")
+    }
+
     static func count(_ value: JSONValue?) -> Int64 { value?.numberValue?.int64Value ?? -1 }
+
+    static func events(_ shutdown: JSONValue) -> [JSONValue] {
+        guard case .array(let events)? = shutdown["events"] else { return [] }
+        return events
+    }
 
     @Test func aGracefulServerLosesNothingInFlightAndAnAbruptOneDoes() async throws {
         guard try ExternalTool.pythonModuleAvailable("grpc") else { return }
-        let (graceful, gracefulSummary) = try await Self.run(mode: "graceful")
-        let (abrupt, abruptSummary) = try await Self.run(mode: "abrupt")
+        let (graceful, gracefulSummary) = try await Self.single(mode: "graceful")
+        let (abrupt, abruptSummary) = try await Self.single(mode: "abrupt")
 
         let good = try #require(gracefulSummary["shutdown"])
         #expect(Self.count(good["failedInFlight"]) == 0, "\(graceful.stdout)")
@@ -54,16 +82,76 @@ import Testing
         #expect(abrupt.status == 1, "\(abrupt.stdout)\n\(abrupt.stderr)")
 
         // The timeline: the signal, then the exit, with the graceful drain taking time and the
-        // abrupt exit coming at once with its code.
+        // abrupt exit coming at once with its code; only the graceful server sent GOAWAYs, between
+        // the two. (The last success may come before the signal: an abrupt server answers until it.)
         for (summary, exitDetail) in [(good, "exit code 0"), (bad, "exit code 1")] {
-            guard case .array(let events)? = summary["events"] else { Issue.record("no events"); continue }
+            let events = Self.events(summary)
             let kinds = events.compactMap { $0["kind"]?.stringValue }
-            #expect(kinds.prefix(2) == ["signal_sent", "exit"], "\(kinds)")
-            #expect(events.first { $0["kind"] == "exit" }?["detail"]?.stringValue == exitDetail)
+            let signal = try #require(kinds.firstIndex(of: "signal_sent"), "\(kinds)")
+            let exit = try #require(kinds.firstIndex(of: "exit"), "\(kinds)")
+            #expect(signal < exit, "\(kinds)")
+            #expect(events[exit]["detail"]?.stringValue == exitDetail)
             let seconds = events.compactMap { $0["second"]?.numberValue?.doubleValue }
             #expect(seconds == seconds.sorted())
-            #expect((seconds.first ?? 0) >= 0.9)
+            #expect((events[signal]["second"]?.numberValue?.doubleValue ?? 0) >= 0.9)
         }
+        let goodKinds = Self.events(good).compactMap { $0["kind"]?.stringValue }
+        let goaway = try #require(goodKinds.firstIndex(of: "goaway"), "\(goodKinds)")
+        let signal = try #require(goodKinds.firstIndex(of: "signal_sent"))
+        let exit = try #require(goodKinds.firstIndex(of: "exit"))
+        #expect(signal < goaway && goaway < exit, "\(goodKinds)")
+        #expect(!Self.events(bad).contains { $0["kind"] == "goaway" })
+        #expect(Self.count(good["goawayRace"]) == 0 && Self.count(bad["goawayRace"]) == 0)
         #expect((good["drainSeconds"]?.numberValue?.doubleValue ?? 0) > (bad["drainSeconds"]?.numberValue?.doubleValue ?? 1))
+    }
+
+    @Test func aRollingRestartOfGracefulReplicasLosesNothingAndAnAbruptOneFailsItsThreshold() async throws {
+        guard try ExternalTool.pythonModuleAvailable("grpc") else { return }
+        let (graceful, gracefulSummary) = try await Self.rolling(mode: "graceful")
+        let good = try #require(gracefulSummary["shutdown"])
+        #expect(graceful.status == 0, "\(graceful.stdout)\n\(graceful.stderr)")
+        #expect(Self.count(good["failedInFlight"]) == 0, "\(graceful.stdout)")
+        guard case .array(let steps)? = good["steps"] else {
+            Issue.record("no steps: \(graceful.stdout)")
+            return
+        }
+        #expect(steps.map { $0["replica"]?.numberValue?.int64Value } == [0, 1])
+        #expect(steps.allSatisfy { Self.count($0["requests"]?["failedInFlight"]) == 0 })
+        #expect(steps.allSatisfy { ($0["drainSeconds"]?.numberValue?.doubleValue ?? -1) > 0 })
+        guard case .array(let latency)? = good["latency"], let sayHello = latency.first else {
+            Issue.record("no drain latency: \(graceful.stdout)")
+            return
+        }
+        #expect(Self.count(sayHello["steady"]?["count"]) > 0 && Self.count(sayHello["drain"]?["count"]) > 0)
+
+        // Per replica, in timeline order: signal, GOAWAY on its connections, exit, restart, ready.
+        let events = Self.events(good)
+        let seconds = events.map { $0["second"]?.numberValue?.doubleValue ?? -1 }
+        #expect(seconds.allSatisfy { $0 > 0 } && seconds == seconds.sorted(), "\(seconds)")
+        for replica in [0, 1] {
+            let positions = ["signal_sent", "goaway", "exit", "restart", "ready"].map { kind in
+                events.firstIndex { $0["kind"]?.stringValue == kind && Self.count($0["replica"]) == Int64(replica) }
+            }
+            #expect(positions.allSatisfy { $0 != nil }, "replica \(replica): \(positions) in \(graceful.stdout)")
+            let found = positions.compactMap { $0 }
+            #expect(found == found.sorted() && Set(found).count == found.count, "replica \(replica): \(found)")
+            let goaway = try #require(
+                events.first { $0["kind"] == "goaway" && Self.count($0["replica"]) == Int64(replica) })
+            #expect(goaway["errorCode"]?.stringValue == "NO_ERROR")
+            #expect(goaway["lastStreamID"]?.numberValue != nil && goaway["address"]?.stringValue != nil)
+        }
+        // The second replica is signalled only once the first is ready again.
+        let ready0 = events.firstIndex { $0["kind"] == "ready" && Self.count($0["replica"]) == 0 }
+        let signal1 = events.firstIndex { $0["kind"] == "signal_sent" && Self.count($0["replica"]) == 1 }
+        #expect((ready0 ?? .max) < (signal1 ?? -1))
+
+        let (abrupt, abruptSummary) = try await Self.rolling(mode: "abrupt")
+        #expect(abrupt.status == 1, "\(abrupt.stdout)\n\(abrupt.stderr)")
+        #expect(Self.count(abruptSummary["shutdown"]?["failedInFlight"]) > 0, "\(abrupt.stdout)")
+        guard case .array(let thresholds)? = abruptSummary["thresholds"] else {
+            Issue.record("no thresholds")
+            return
+        }
+        #expect(thresholds.map { $0["passed"] } == [.bool(false)])
     }
 }

@@ -48,7 +48,7 @@ import Testing
         #expect(!html.contains("\u{1B}") && !html.contains("\u{01}"))
     }
 
-    @Test(arguments: ["load", "check", "xss"])
+    @Test(arguments: ["load", "check", "xss", "rolling"])
     func pageIsSelfContained(fixture: String) throws {
         let html = HTMLReport(try ReportFixtures.summary(fixture)).render()
         for tag in Self.tags(html) {
@@ -73,6 +73,43 @@ import Testing
         #expect(html.contains("<code>first_refusal</code>"), "the shutdown timeline")
         #expect(html.contains("<th class=\"num\">Redelivered</th>"), "message accounting")
         #expect(html.contains("<dd>3f2a9c1d</dd>"), "git commit")
+    }
+
+    @Test func aRollingRestartShowsEachStepDrainAgainstSteadyAndTheTimelineInOrder() throws {
+        let html = HTMLReport(try ReportFixtures.summary("rolling")).render()
+        let section = try #require(html.firstMatch(of: /<section id="shutdown">[\s\S]*?<\/section>/)).0
+        #expect(section.contains("<h3>Rolling shutdown in 2 steps</h3>"))
+        #expect(section.contains("<dd class=\"fail\">2</dd>"), "streams lost to the GOAWAY race, in the totals")
+        let steps = try #require(section.firstMatch(of: /<caption>Requests in each step's window[\s\S]*?<\/table>/)).0
+        #expect(steps.matches(of: /<tr><td class="num">/).count == 2)
+        #expect(steps.contains("<td>peer[0]</td>") && steps.contains("<td>peer[1]</td>"))
+        #expect(steps.contains("<td class=\"num fail\">2</td>"), "the race, in step 2's row")
+        let latency = try #require(section.firstMatch(of: /<caption>Latency in ms while draining[\s\S]*?<\/table>/)).0
+        #expect(latency.contains("<tr><td>SayHello</td>"))
+        // The fixture lists its events backwards: the page shows them in time order.
+        let timeline = try #require(section.firstMatch(of: /<caption>Timeline[\s\S]*?<\/table>/)).0
+        let times = timeline.matches(of: /<tr><td class="num">([0-9.]+) s<\/td>/).compactMap { Double($0.1) }
+        #expect(times.count == 17 && times == times.sorted(), "\(times)")
+        #expect(timeline.contains("<td><code>goaway_race</code></td><td>peer[1]</td>"))
+        #expect(timeline.contains("first of 2, last-stream-id 2147483647, NO_ERROR"))
+        // Strings a server or a name brought in are text.
+        let script = "&lt;script&gt;alert(&#39;c&#39;)&lt;/script&gt;"
+        #expect(timeline.contains("SayHello #1.1\(script) → 127.0.0.1:50372&quot;&gt;&lt;img"))
+        #expect(timeline.contains(", &lt;b&gt;NO_ERROR&lt;/b&gt;"))
+        #expect(!html.lowercased().contains("<script") && !html.lowercased().contains("<img"))
+        // One shaded band per step on each chart.
+        let chart = try #require(html.firstMatch(of: /<section id="latency-over-time">[\s\S]*?<\/section>/)).0
+        #expect(chart.matches(of: /<g class="band">/).count == 2)
+        #expect(chart.contains(">1: peer[0]</text>") && chart.contains(">2: peer[1]</text>"))
+    }
+
+    @Test func aSummaryFromBeforeStepsStillRenders() throws {
+        let summary = try ReportFixtures.summary("load")
+        #expect(summary.shutdown?.steps == nil && summary.shutdown?.latency == nil)
+        let html = HTMLReport(summary).render()
+        #expect(html.contains("<h3>orders stopped with SIGTERM</h3>"))
+        let goaway = "<td><code>goaway</code></td><td></td><td></td><td>connection 1, last-stream-id 8191</td>"
+        #expect(html.contains(goaway), "an old event: kind and detail, nothing else")
     }
 
     @Test func checkRunShowsFindingsAndNoCharts() throws {

@@ -16,7 +16,7 @@ enum ReportFixtures {
         return found
     }
 
-    /// `load`, `check` or `xss`: Fixtures/NAME-summary.json.
+    /// `load`, `check`, `xss` or `rolling`: Fixtures/NAME-summary.json.
     static func summary(_ name: String) throws -> RunSummary {
         try RunSummary.decode(Data(contentsOf: url("\(name)-summary.json")))
     }
