@@ -23,16 +23,19 @@ import Testing
         #expect(created.stdout == "201", "\(created.stdout) \(created.stderr)")
         let children = try Self.children(of: serve.pid)
         #expect(children.count == 4, "orders, gateway, notifier, audit: \(children)")
+        // The consumers log the event once they have it: wait for that before stopping them.
+        let traced = { (service: String) in
+            serve.stderr.split(separator: "\n").contains {
+                $0.hasPrefix("[\(service)] ") && $0.contains("accord.correlation_id=trace-me-7")
+            }
+        }
+        try await waitUntil("the consumers log the event") { traced("notifier") && traced("audit") }
         serve.signal(SIGTERM)
         let result = try await serve.wait(timeout: 30)
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("stopping shop"))
         // Every service's log lines come out on accord's stderr under its name: one id, one story.
-        for service in ["gateway", "orders", "notifier", "audit"] {
-            #expect(result.stderr.split(separator: "\n").contains {
-                $0.hasPrefix("[\(service)] ") && $0.contains("accord.correlation_id=trace-me-7")
-            }, "\(service)")
-        }
+        for service in ["gateway", "orders", "notifier", "audit"] { #expect(traced(service), "\(service)") }
         for pid in children { #expect(kill(pid, 0) != 0, "child \(pid) still runs") }
     }
 
