@@ -90,7 +90,7 @@ let package = Package(
             name: "AccordLoad",
             dependencies: [
                 "CZlib", "AccordJSON", "AccordDocuments", "AccordProto", "AccordGRPC", "AccordHTTP", "AccordReport",
-                "AccordProcess", "AccordContracts", "AccordOpenAPI", "AccordAMQP",
+                "AccordProcess", "AccordContracts", "AccordOpenAPI", "AccordAMQP", "AccordSystem",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -131,33 +131,35 @@ extension LoadProfile {
     }
 
     /// `shutdown:` as one step (a mapping) or a list of steps, run in order.
-    static func shutdown(_ r: inout DocumentReader, services: [ServiceSpec]) -> [ShutdownScenario.Step] {
+    /// `replicas`: how many processes each service the run owns has (the profile's `services:`,
+    /// and the contract's services it starts), by name.
+    static func shutdown(_ r: inout DocumentReader, replicas: [String: Int]) -> [ShutdownScenario.Step] {
         switch r.document.value(at: "/shutdown") {
         case nil:
             return []
         case .array(let items)?:
             if items.isEmpty { r.report("/shutdown", "expected at least one step") }
-            return items.indices.compactMap { step(&r, "/shutdown/\($0)", services: services) }
+            return items.indices.compactMap { step(&r, "/shutdown/\($0)", replicas: replicas) }
         default:
-            return step(&r, "/shutdown", services: services).map { [$0] } ?? []
+            return step(&r, "/shutdown", replicas: replicas).map { [$0] } ?? []
         }
     }
 
     private static func step(
-        _ r: inout DocumentReader, _ pointer: String, services: [ServiceSpec]
+        _ r: inout DocumentReader, _ pointer: String, replicas: [String: Int]
     ) -> ShutdownScenario.Step? {
         guard r.object(pointer, keys: ["service", "replica", "at", "signal", "grace", "restart"]) != nil else {
             return nil
         }
         let service = r.string(pointer + "/service", required: true)
-        let spec = service.flatMap { name in services.first { $0.name == name } }
-        if let service, spec == nil {
-            let known = services.map(\.name).joined(separator: ", ")
-            r.report(pointer + "/service", "\"\(service)\" is not one of the profile's services (\(known))")
+        let count = service.flatMap { replicas[$0] }
+        if let service, count == nil {
+            let known = replicas.keys.sorted().joined(separator: ", ")
+            r.report(pointer + "/service", "\"\(service)\" is not one of the services the run starts (\(known))")
         }
         let replica = r.integer(pointer + "/replica", range: 0...63)
-        if let replica, let spec, replica >= spec.replicas.count {
-            r.report(pointer + "/replica", "\(spec.name) has \(spec.replicas.count) replicas, numbered from 0")
+        if let replica, let service, let count, replica >= count {
+            r.report(pointer + "/replica", "\(service) has \(count) replicas, numbered from 0")
         }
         let at = r.duration(pointer + "/at", required: true)
         let signalName = r.string(pointer + "/signal") ?? "SIGTERM"

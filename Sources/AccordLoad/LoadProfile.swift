@@ -119,7 +119,12 @@ public struct LoadProfile: Sendable {
             r.report("/thresholds", "threshold for unknown interaction \"\(threshold.interaction!)\" (mix has: \(names.sorted().joined(separator: ", ")))")
         }
         let services = self.services(&r, directory: URL(fileURLWithPath: file).deletingLastPathComponent())
-        let shutdown = self.shutdown(&r, services: services)
+        var replicas = Dictionary(services.map { ($0.name, $0.replicas.count) }, uniquingKeysWith: { a, _ in a })
+        for service in contracts.system.map({ startedServices(of: $0, targets: targets, profileServices: services) })
+            ?? [] where replicas[service.name] == nil {
+            replicas[service.name] = service.replicas
+        }
+        let shutdown = self.shutdown(&r, replicas: replicas)
         guard let model else { return nil }
         return LoadProfile(
             name: name, file: file, model: model, warmup: r.duration("/warmup") ?? .zero, mix: mix,
@@ -129,6 +134,21 @@ public struct LoadProfile: Sendable {
             timeout: r.duration("/limits/timeout") ?? .seconds(5), thresholds: thresholds, services: services,
             shutdown: shutdown, contracts: contracts.system, targets: targets, amqpURL: amqpURL(&r),
             amqpConnections: r.integer("/connections/amqp", range: 1...64) ?? 1)
+    }
+
+    /// The contract's services a run starts itself: those it runs (reference and command) that
+    /// neither the profile's `targets:` nor its own `services:` stand in for.
+    static func startedServices(of system: ContractSystem, targets: ServiceDirectory,
+                                profileServices: [ServiceSpec]) -> [ContractService] {
+        system.services.filter { service in
+            if case .address = service.run { return false }
+            return targets.services[service.name] == nil && !profileServices.contains { $0.name == service.name }
+        }
+    }
+
+    /// The contract's services this run starts itself (see `startedServices(of:targets:profileServices:)`).
+    public var startedContractServices: Set<String> {
+        Set(contracts.map { Self.startedServices(of: $0, targets: targets, profileServices: services) }?.map(\.name) ?? [])
     }
 
     private static func stage(_ r: inout DocumentReader, _ pointer: String) -> RateStage? {

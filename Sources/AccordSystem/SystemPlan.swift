@@ -16,6 +16,9 @@ public struct ProcessLaunch: Sendable {
     public let readyTimeout: Duration
     /// Where the service is declared, for messages about it.
     public let location: SourceLocation
+    /// The ports accord chose for it, per interface it has.
+    public let grpcPort: Int?
+    public let httpPort: Int?
 }
 
 /// The processes a system needs and the addresses they will listen on. Ports are chosen up front
@@ -43,11 +46,13 @@ public struct SystemPlan: Sendable {
         !system.events.isEmpty
     }
 
-    public init(system: ContractSystem, reference: Reference, amqpURL: String?,
+    /// `only`, when given, limits the plan to those services (a load run whose profile stands in
+    /// for the others); the others are neither started nor in the directory.
+    public init(system: ContractSystem, reference: Reference, amqpURL: String?, only: Set<String>? = nil,
                 freePort: () throws -> Int) rethrows {
         var directory = ServiceDirectory(amqpURL: amqpURL)
         var ports: [String: [(grpc: Int?, http: Int?)]] = [:]
-        for service in system.services {
+        for service in system.services where only?.contains(service.name) ?? true {
             switch service.run {
             case .address(let address):
                 directory.services[service.name] = .init(grpc: address.grpc.map { [$0] } ?? [],
@@ -99,7 +104,7 @@ public struct SystemPlan: Sendable {
                 environment: Dictionary(run.environment.map { ($0.name, fill($0.value, values)) },
                                         uniquingKeysWith: { _, last in last }),
                 directory: system.folder, readiness: readiness, readyTimeout: run.ready.timeout,
-                location: run.location)
+                location: run.location, grpcPort: grpcPort, httpPort: httpPort)
         case .reference, .address:
             var command = [reference.accordExecutable, "serve", system.folder.path, "--service", service.name,
                            "--log-level", reference.logLevel]
@@ -112,7 +117,7 @@ public struct SystemPlan: Sendable {
             return ProcessLaunch(
                 service: service.name, replica: replica, command: command, environment: [:],
                 directory: system.folder, readiness: .outputLine(containing: "READY \(service.name)"),
-                readyTimeout: reference.readyTimeout, location: service.location)
+                readyTimeout: reference.readyTimeout, location: service.location, grpcPort: grpcPort, httpPort: httpPort)
         }
     }
 

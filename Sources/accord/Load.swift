@@ -44,24 +44,31 @@ extension AccordCommand {
                     throw BadInput(message: "\(error)")
                 }
                 let workers = max(1, self.workers)
+                // The contract's services the profile does not stand in for, started by the run.
+                let contractServices = try await ContractServices.prepare(
+                    for: profile, logLevel: "\(global.logLevel)")
                 // Connection events matter only to a shutdown's timeline.
                 let connectionEvents = profile.shutdown.isEmpty ? nil : ConnectionEventLog()
                 let plan: LoadPlan
                 do {
                     // protoc runs as a child process: off the cooperative pool.
                     plan = try await NIOThreadPool.singleton.runIfActive {
-                        try ProfileRun.plan(for: profile, workers: workers, connectionEvents: connectionEvents)
+                        try ProfileRun.plan(
+                            for: profile, workers: workers, services: contractServices.directory,
+                            connectionEvents: connectionEvents)
                     }
                 } catch {
+                    await contractServices.broker?.stop()
                     throw BadInput(message: "\(error)")
                 }
                 // The services the profile owns start first: one that will not start is an
                 // infrastructure failure (exit 2), never a run against nothing.
-                let fleet = ServiceFleet(profile.services)
+                let fleet = ServiceFleet(profile.services + contractServices.specs)
                 do {
                     try await fleet.start()
                 } catch {
                     await fleet.stop(grace: .seconds(5))
+                    await contractServices.broker?.stop()
                     throw BadInput(message: "\(profile.file): \(error)")
                 }
                 let scenario = connectionEvents.map {
@@ -85,12 +92,14 @@ extension AccordCommand {
                 } catch {
                     _ = await traffic?.finish(drainTimeout: .zero)
                     await fleet.stop(grace: .seconds(5))
+                    await contractServices.broker?.stop()
                     throw BadInput(message: "\(profile.file): cannot start the run: \(error)")
                 }
                 trap.cancel()
                 // The taps get the drain timeout to consume what the broker confirmed.
                 let messages = await traffic?.finish(drainTimeout: plan.drainTimeout)
                 await fleet.stop()
+                await contractServices.broker?.stop()
                 progress.finish()
                 let metadata = RunMetadata.current(profile: self.profile, startedAt: startedAt, partial: outcome.interrupted)
                 let summary = ProfileRun.summary(
