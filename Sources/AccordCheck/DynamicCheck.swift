@@ -32,7 +32,7 @@ public struct DynamicCheck: Sendable {
     public let directory: ServiceDirectory
     public var callTimeout: Duration = .seconds(5)
     /// After the last example, events are awaited until none arrived for `eventQuiet`.
-    public var eventQuiet: Duration = .milliseconds(300)
+    public var eventQuiet: Duration = .milliseconds(500)
 
     public init(system: ContractSystem, directory: ServiceDirectory) {
         self.system = system
@@ -181,7 +181,8 @@ public struct DynamicCheck: Sendable {
             bytes = ByteBuffer(string: body.jsonText)
         }
         let request = HTTPClientRequest(
-            method: HTTPMethod(rawValue: operation.method), path: RequestPath.fill(operation, params),
+            method: HTTPMethod(rawValue: operation.method),
+            path: operation.requestTarget(params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }),
             authority: address, headers: headers.map { (name: $0.0, value: $0.1) }, body: bytes)
         let response: HTTPClientResponse
         switch try await clients.http(address).execute(request).result {

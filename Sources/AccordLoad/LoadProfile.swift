@@ -120,8 +120,10 @@ public struct LoadProfile: Sendable {
         }
         let services = self.services(&r, directory: URL(fileURLWithPath: file).deletingLastPathComponent())
         var replicas = Dictionary(services.map { ($0.name, $0.replicas.count) }, uniquingKeysWith: { a, _ in a })
-        for service in contracts.system.map({ startedServices(of: $0, targets: targets, profileServices: services) })
-            ?? [] where replicas[service.name] == nil {
+        let started = contracts.system.map {
+            startedServices(of: $0, mix: mix, targets: targets, profileServices: services)
+        } ?? []
+        for service in started where replicas[service.name] == nil {
             replicas[service.name] = service.replicas
         }
         let shutdown = self.shutdown(&r, replicas: replicas)
@@ -136,19 +138,32 @@ public struct LoadProfile: Sendable {
             amqpConnections: r.integer("/connections/amqp", range: 1...64) ?? 1)
     }
 
-    /// The contract's services a run starts itself: those it runs (reference and command) that
-    /// neither the profile's `targets:` nor its own `services:` stand in for.
-    static func startedServices(of system: ContractSystem, targets: ServiceDirectory,
+    /// The contract's services a run starts itself. When a `call:` names a service that
+    /// `targets:` does not cover, the run brings the system up as it runs in production: every
+    /// service it runs (reference and command) that neither `targets:` nor the profile's own
+    /// `services:` stand in for. Otherwise (every call has a target, or the mix only publishes)
+    /// it starts none.
+    static func startedServices(of system: ContractSystem, mix: [MixEntry], targets: ServiceDirectory,
                                 profileServices: [ServiceSpec]) -> [ContractService] {
-        system.services.filter { service in
+        let untargeted = mix.contains { entry in
+            guard case .contract(let call) = entry.target else { return false }
+            switch call.kind {
+            case .rpc(let service, _, _, _): return targets.addresses(of: service, .grpc).isEmpty
+            case .rest(let service, _, _, _, _): return targets.addresses(of: service, .http).isEmpty
+            case .publish: return false
+            }
+        }
+        guard untargeted else { return [] }
+        return system.services.filter { service in
             if case .address = service.run { return false }
             return targets.services[service.name] == nil && !profileServices.contains { $0.name == service.name }
         }
     }
 
-    /// The contract's services this run starts itself (see `startedServices(of:targets:profileServices:)`).
+    /// The contract's services this run starts itself (see `startedServices(of:mix:targets:profileServices:)`).
     public var startedContractServices: Set<String> {
-        Set(contracts.map { Self.startedServices(of: $0, targets: targets, profileServices: services) }?.map(\.name) ?? [])
+        Set(contracts.map { Self.startedServices(of: $0, mix: mix, targets: targets, profileServices: services) }?
+            .map(\.name) ?? [])
     }
 
     private static func stage(_ r: inout DocumentReader, _ pointer: String) -> RateStage? {

@@ -156,26 +156,17 @@ struct ContractPlanner {
             headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
             + (needsContentType ? [(name: "Content-Type", value: "application/json")] : [])
         let method = HTTPMethod(rawValue: operation.method)
-        let template = operation.path
         // One Host for every replica: the service's first address names it.
         let authority = targets[0].authority
         let ordered = params.sorted { $0.key < $1.key }
         @Sendable func build(_ sequence: UInt64) -> Result<HTTPClientRequest, PayloadFailure> {
-            var path = template
-            var query: [String] = []
             do {
-                for (name, value) in ordered {
-                    let text = try value.render(sequence: sequence, captures: captures).parameterText
-                    if path.contains("{\(name)}") {
-                        path = path.replacingOccurrences(of: "{\(name)}", with: text.percentEncoded(.pathSegment))
-                    } else {
-                        query.append("\(name.percentEncoded(.queryPart))=\(text.percentEncoded(.queryPart))")
-                    }
-                }
+                let path = operation.requestTarget(try ordered.map { name, value in
+                    (name, try value.render(sequence: sequence, captures: captures).parameterText)
+                })
                 let bytes = try body.map {
                     ByteBuffer(string: try $0.render(sequence: sequence, captures: captures).jsonText)
                 }
-                if !query.isEmpty { path += "?" + query.joined(separator: "&") }
                 return .success(
                     HTTPClientRequest(
                         method: method, path: path, authority: authority, headers: headerList, body: bytes))
@@ -235,19 +226,5 @@ extension JSONValue {
         case .number(let n): n.literal
         default: jsonText
         }
-    }
-}
-
-extension String {
-    fileprivate enum URLPart {
-        case pathSegment, queryPart
-    }
-
-    /// Percent-encodes what may not stand in a path segment or a query name or value.
-    fileprivate func percentEncoded(_ part: URLPart) -> String {
-        // ASCII only: `alphanumerics` would let other scripts' letters through unencoded.
-        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
-        if part == .pathSegment { allowed.insert(charactersIn: "!$&'()*+,;=:@") }
-        return addingPercentEncoding(withAllowedCharacters: allowed) ?? self
     }
 }

@@ -17,8 +17,11 @@ struct ContractServices {
         guard let system = profile.contracts else { return ContractServices() }
         var services = ContractServices()
         let started = profile.startedContractServices
+        let publishes = profile.mix.contains {
+            if case .contract(let call) = $0.target, case .publish = call.kind { true } else { false }
+        }
         var amqpURL = profile.amqpURL ?? ProcessInfo.processInfo.environment["AMQP_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        if amqpURL == nil && SystemPlan.needsBroker(system) {
+        if amqpURL == nil && (publishes || !started.isEmpty && SystemPlan.needsBroker(system)) {
             do {
                 let broker = try await ManagedBroker.start()
                 services.broker = broker
@@ -28,6 +31,8 @@ struct ContractServices {
                     + "broker could not be started: \(error)")
             }
         }
+        services.directory.amqpURL = amqpURL
+        guard !started.isEmpty else { return services }
         let plan: SystemPlan
         do {
             plan = try SystemPlan(

@@ -173,7 +173,7 @@ import Testing
               - { service: peer, at: 1s }
               - { service: peers, at: 2s }
             """,
-            "profile.yaml:13: shutdown[1].service: \"peers\" is not one of the profile's services (peer)"
+            "profile.yaml:13: shutdown[1].service: \"peers\" is not one of the services the run starts (peer)"
         ),
         (
             """

@@ -59,10 +59,4 @@ import Testing
             "service notifier: cannot reach the broker at amqp://guest:***@127.0.0.1:"), "\(unreachable.stderr)")
         #expect(unreachable.stdout.isEmpty)
     }
-
-    @Test func aServiceMustBeNamed() async throws {
-        let result = try await Self.serve([ServeFixtures.shop])
-        #expect(result.status == 2)
-        #expect(result.stderr.contains("--service"))
-    }
 }
