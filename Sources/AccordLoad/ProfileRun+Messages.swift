@@ -47,8 +47,8 @@ extension ProfileRun {
                 notes.append("\(consumer.lost) confirmed \(account.event) messages were neither processed by "
                     + "\(consumer.service) nor left in its queue \(consumer.queue): lost")
                 if let others = consumer.otherConsumers, others > 0 {
-                    notes.append("\(consumer.queue) had \(others) consumers the run did not start: what they took "
-                        + "counts as lost")
+                    notes.append("\(consumer.queue) had \(others) consumer\(others == 1 ? "" : "s") the run did not "
+                        + "start: what they took counts as lost")
                 }
             }
         }

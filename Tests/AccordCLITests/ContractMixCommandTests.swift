@@ -204,7 +204,7 @@ import Testing
             """)
         #expect(result.status == 2)
         #expect(summary == nil)
-        #expect(result.stderr.contains("mix.yaml:2:1: contracts: \(system.path) does not load"), "\(result.stderr)")
+        #expect(result.stderr.contains("profile.yaml:2:1: contracts: \(system.path) does not load"), "\(result.stderr)")
         #expect(result.stderr.contains("\(system.path)/system.yaml:4:"), "\(result.stderr)")
     }
 }

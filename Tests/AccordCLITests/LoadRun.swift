@@ -50,7 +50,12 @@ enum LoadRun {
                     && (replica.map { count(event["replica"]) == Int64($0) } ?? true)
             }
         }
-        let shown = events.map { "\($0["kind"]?.stringValue ?? "?") \($0["service"]?.stringValue ?? "")" }
+        let shown = events.map { event in
+            let kind = event["kind"]?.stringValue ?? "?"
+            // An error says why (a restart that failed, or did not finish before the run ended).
+            return "\(kind) \(event["service"]?.stringValue ?? "")"
+                + (kind == "error" ? ": \(event["detail"]?.stringValue ?? "")" : "")
+        }
         #expect(positions.allSatisfy { $0 != nil }, "\(kinds) of \(service ?? "any") in \(shown)",
                 sourceLocation: sourceLocation)
         let found = positions.compactMap { $0 }
