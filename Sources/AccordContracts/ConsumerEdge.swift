@@ -32,6 +32,12 @@ public struct ConsumerEdge: Sendable {
     /// `orders.CreateOrder`, `gateway POST /orders`, `event order.created`.
     public var interaction: String { target.interaction }
 
+    /// An event edge's queue in `system`: `queue`, else `<system>.<consumer>.<event>`; nil for other edges.
+    public func queueName(system: String) -> String? {
+        guard case .event(let event) = target else { return nil }
+        return queue ?? "\(system).\(consumer).\(event)"
+    }
+
     /// `gateway -> orders.CreateOrder`: the edge's JUnit test case.
     public var name: String { "\(consumer) -> \(interaction)" }
 }

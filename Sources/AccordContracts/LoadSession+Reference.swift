@@ -5,7 +5,7 @@ import AccordProto
 
 extension LoadSession {
     static let referenceKeys = ["store", "id", "rpc", "routes", "consume", "shutdown"]
-    static let handlingKeys = ["action", "key", "record", "set", "publish", "missing", "invalid"]
+    static let handlingKeys = ["action", "key", "record", "set", "publish", "missing", "invalid", "delay"]
 
     func referenceBehaviour(_ node: YAMLNode, service: Declared, consumes: [ConsumerEdge]) -> ReferenceBehaviour? {
         guard let reference = read.mapping(node, allowed: Self.referenceKeys) else { return nil }
@@ -69,8 +69,9 @@ extension LoadSession {
         else { return nil }
         let missing = entry["missing"].map(rpcStatus) ?? .notFound
         let invalid = entry["invalid"].map(rpcStatus) ?? .invalidArgument
-        guard let missing, let invalid else { return nil }
-        return RPCBehaviour(method: method, handling: handling, missing: missing, invalid: invalid,
+        let delay = entry["delay"].map(read.duration) ?? .zero
+        guard let missing, let invalid, let delay else { return nil }
+        return RPCBehaviour(method: method, handling: handling, missing: missing, invalid: invalid, delay: delay,
                             location: node.location)
     }
 
@@ -117,8 +118,9 @@ extension LoadSession {
         let status = entry["status"].flatMap { read.integer($0, in: 100...599) } ?? declared.min() ?? 200
         let missing = entry["missing"].flatMap { read.integer($0, in: 100...599) } ?? 404
         let invalid = entry["invalid"].flatMap { read.integer($0, in: 100...599) } ?? 400
+        guard let delay = entry["delay"].map(read.duration) ?? .zero else { return nil }
         return RouteBehaviour(operation: operation, handling: handling, status: status, missing: missing,
-                              invalid: invalid, location: node.location)
+                              invalid: invalid, delay: delay, location: node.location)
     }
 
     /// `action`, `key`, `record`, `set` and `publish`; `keyField` checks a key names an input,

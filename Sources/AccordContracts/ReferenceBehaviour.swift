@@ -84,14 +84,18 @@ public struct RPCBehaviour: Sendable {
     public let missing: RPCStatus
     /// The status when a key or `grpc.required` field is absent (INVALID_ARGUMENT unless stated).
     public let invalid: RPCStatus
+    /// How long each call takes before the handler acts (zero unless stated): calls are in flight
+    /// long enough for a shutdown to catch them.
+    public let delay: Duration
     public let location: SourceLocation
 
     public init(method: MethodDescriptor, handling: StoreHandling, missing: RPCStatus, invalid: RPCStatus,
-                location: SourceLocation) {
+                delay: Duration = .zero, location: SourceLocation) {
         self.method = method
         self.handling = handling
         self.missing = missing
         self.invalid = invalid
+        self.delay = delay
         self.location = location
     }
 }
@@ -113,15 +117,18 @@ public struct RouteBehaviour: Sendable {
     public let missing: Int
     /// The status for a request without its key or a required body field (400 unless stated).
     public let invalid: Int
+    /// How long each request takes before the route acts (zero unless stated).
+    public let delay: Duration
     public let location: SourceLocation
 
     public init(operation: OpenAPIOperation, handling: Handling, status: Int, missing: Int, invalid: Int,
-                location: SourceLocation) {
+                delay: Duration = .zero, location: SourceLocation) {
         self.operation = operation
         self.handling = handling
         self.status = status
         self.missing = missing
         self.invalid = invalid
+        self.delay = delay
         self.location = location
     }
 
@@ -130,7 +137,8 @@ public struct RouteBehaviour: Sendable {
 }
 
 /// How a reference consumer handles one event: after `delay`, ack; with probability
-/// `failureRate`, nack and requeue instead.
+/// `failureRate`, nack and requeue instead. (A consumer whose service shuts down `abrupt` acks on
+/// receipt instead, before the delay: at-most-once delivery, the classic defect.)
 public struct ConsumerBehaviour: Sendable {
     public let event: String
     public let delay: Duration
@@ -149,7 +157,8 @@ public struct ConsumerBehaviour: Sendable {
 public enum ShutdownStyle: String, Sendable, Hashable, CaseIterable {
     /// Stop accepting, GOAWAY, finish in-flight calls and messages, ack, close (a good Go service).
     case graceful
-    /// Exit at once: in-flight calls fail (the negative control).
+    /// Exit at once: in-flight calls fail, and consumers, which ack on receipt, lose what they hold
+    /// (the negative control).
     case abrupt
     /// Graceful, but each in-flight call takes longer to finish: shutdown drains visibly.
     case slow

@@ -209,9 +209,16 @@ public struct TapFailure: Sendable, Hashable {
 /// What a run's publishes came to, per event.
 public struct MessageResults: Sendable {
     public var accounts: [MessageAccounting]
-    /// Events a tap consumed: lost and duplicated are measured for these only.
+    /// Events a tap consumed: the tap's lost and duplicated are measured for these only.
     public var tapped: Set<String>
     public var tapFailures: [TapFailure]
+
+    /// Adds each event's consumer accounting (`ConsumerTracking.finish`) to its account.
+    public mutating func attach(_ consumers: [String: [ConsumerAccounting]]) {
+        for index in accounts.indices {
+            if let found = consumers[accounts[index].event], !found.isEmpty { accounts[index].consumers = found }
+        }
+    }
 }
 
 extension PublishOutcome {

@@ -9,22 +9,25 @@ extension ProfileRun {
     }
 
     /// `messages.*` summed over the events in the threshold's scope (one publish entry's event, or
-    /// all); lost and duplicated only over tapped events. Nil when nothing in scope measured it.
+    /// all). `lost` adds up every queue's losses: the tap's (tapped events) and each consumer's;
+    /// `in_hand` and `redelivered` are the consumers'; `duplicated` the tap's. Nil when nothing in
+    /// scope measured it.
     static func messageFigure(_ threshold: Threshold, messages: MessageResults?, events: [String: String]) -> Double? {
         guard let messages else { return nil }
         let scope = threshold.interaction.map { name in events[name].map { Set([$0]) } ?? [] }
-        let (figure, tappedOnly): (KeyPath<MessageAccounting, UInt64>, Bool) =
-            switch threshold.metric {
-            case "messages.lost": (\.lost, true)
-            case "messages.duplicated": (\.duplicated, true)
-            case "messages.unconfirmed": (\.unconfirmed, false)
-            default: (\.nacked, false)
-            }
-        let accounts = messages.accounts.filter {
-            (scope?.contains($0.event) ?? true) && (!tappedOnly || messages.tapped.contains($0.event))
+        let accounts = messages.accounts.filter { scope?.contains($0.event) ?? true }
+        let tapped = accounts.filter { messages.tapped.contains($0.event) }
+        let consumers = accounts.flatMap { $0.consumers ?? [] }
+        func sum(_ counts: [UInt64]) -> Double? { counts.isEmpty ? nil : Double(counts.reduce(0, +)) }
+        switch threshold.metric {
+        case "messages.lost":
+            return sum(tapped.map(\.lost) + consumers.map(\.lost))
+        case "messages.in_hand": return sum(consumers.compactMap(\.inHand))
+        case "messages.redelivered": return sum(consumers.map(\.redelivered))
+        case "messages.duplicated": return sum(tapped.map(\.duplicated))
+        case "messages.unconfirmed": return sum(accounts.map(\.unconfirmed))
+        default: return sum(accounts.map(\.nacked))
         }
-        guard !accounts.isEmpty else { return nil }
-        return Double(accounts.reduce(0) { $0 + $1[keyPath: figure] })
     }
 
     /// Loud notes on message accounting: a tap that stopped, confirmed messages that never arrived.
@@ -35,9 +38,19 @@ extension ProfileRun {
                 + "(\(failure.reason)): messages confirmed after that count as lost"
         }
         let failed = Set(messages.tapFailures.map(\.event))
-        for account in messages.accounts where account.lost > 0 && !failed.contains(account.event) {
-            notes.append(
-                "\(account.lost) confirmed \(account.event) messages did not reach the tap before the drain timeout")
+        for account in messages.accounts {
+            if account.lost > 0 && messages.tapped.contains(account.event) && !failed.contains(account.event) {
+                notes.append("\(account.lost) confirmed \(account.event) messages did not reach the tap before the "
+                    + "drain timeout")
+            }
+            for consumer in account.consumers ?? [] where consumer.lost > 0 {
+                notes.append("\(consumer.lost) confirmed \(account.event) messages were neither processed by "
+                    + "\(consumer.service) nor left in its queue \(consumer.queue): lost")
+                if let others = consumer.otherConsumers, others > 0 {
+                    notes.append("\(consumer.queue) had \(others) consumer\(others == 1 ? "" : "s") the run did not "
+                        + "start: what they took counts as lost")
+                }
+            }
         }
         return notes
     }

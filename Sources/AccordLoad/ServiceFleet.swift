@@ -61,11 +61,19 @@ public final class ServiceFleet: Sendable {
         public var description: String { "\(replica) is not one of the profile's services" }
     }
 
+    /// Sees each line a service's processes print (stdout and stderr), with the replica that
+    /// printed it; called on the process's reader thread, in order.
+    public typealias LineObserver = @Sendable (ReplicaID, String) -> Void
+
     private let specs: [String: ServiceSpec]
+    private let lineObservers: [String: LineObserver]
     private let running = Mutex<[ReplicaID: ManagedProcess]>([:])
 
-    public init(_ specs: [ServiceSpec]) {
+    /// `lineObservers`, by service name: who reads that service's output (every launch of it,
+    /// restarts included).
+    public init(_ specs: [ServiceSpec], lineObservers: [String: LineObserver] = [:]) {
         self.specs = Dictionary(specs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.lineObservers = lineObservers
     }
 
     /// Launches every replica of every service and waits until each is ready.
@@ -95,8 +103,9 @@ public final class ServiceFleet: Sendable {
         guard let spec = specs[id.service], let replica = spec.replicas.first(where: { $0.index == id.replica }) else {
             throw UnknownReplica(replica: id)
         }
+        let onLine = lineObservers[id.service].map { observe in { @Sendable line in observe(id, line) } }
         let process = try ManagedProcess.launch(
-            replica.command, environment: replica.environment, directory: spec.directory)
+            replica.command, environment: replica.environment, directory: spec.directory, onLine: onLine)
         running.withLock { $0[id] = process }
         try await process.waitUntilReady(replica.readiness, timeout: timeout)
         return process

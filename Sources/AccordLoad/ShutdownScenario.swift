@@ -49,10 +49,21 @@ public final class ShutdownScenario: Sendable {
         var ready: UInt64?
     }
 
+    /// A signal a step sent to one process: a consumer's messages in hand at that moment are
+    /// those that process had received and not settled.
+    public struct SentSignal: Sendable, Hashable {
+        public var replica: ReplicaID
+        /// Monotonic ns.
+        public var at: UInt64
+        /// When the signalled process was launched (monotonic ns).
+        public var launched: UInt64
+    }
+
     public let steps: [Step]
     let fleet: ServiceFleet
     let connections: ConnectionEventLog
     let records = Mutex<[Record]>([])
+    private let sent = Mutex<[SentSignal]>([])
     let times: Mutex<[StepTimes]>
 
     /// `connections` is the log the run's interactions feed (see `ProfileRun.plan`).
@@ -69,6 +80,9 @@ public final class ShutdownScenario: Sendable {
     ) {
         records.withLock { $0.append(Record(kind: kind, at: time, detail: detail, step: step, replica: replica)) }
     }
+
+    /// Every signal the steps sent so far, in order.
+    public var signalsSent: [SentSignal] { sent.withLock { $0 } }
 
     /// Runs beside the load (see `LoadRunner.run(scenario:)`).
     public func run(_ control: LoadRunControl) async {
@@ -100,6 +114,9 @@ public final class ShutdownScenario: Sendable {
             times.withLock { $0[index].signalled = $0[index].signalled ?? sent }
             let detail = "\(SignalName.of(step.signal)) to pid \(process.pid)"
             record("signal_sent", detail, step: index, replica: id, at: sent)
+            self.sent.withLock {
+                $0.append(SentSignal(replica: id, at: sent, launched: process.timeline.launched))
+            }
         }
         let exits = await withTaskGroup(of: UInt64?.self) { group in
             for (id, process) in targets {

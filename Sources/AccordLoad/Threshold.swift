@@ -57,8 +57,8 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
         "service.p99": .milliseconds, "errors": .percent, "rate": .perSecond, "count": .count,
         "shutdown.failed_in_flight": .count, "shutdown.refused": .count, "shutdown.timed_out": .count,
         "shutdown.drain": .seconds, "shutdown.drain_p99": .milliseconds, "messages.lost": .count,
-        "messages.duplicated": .count,
-        "messages.unconfirmed": .count, "messages.nacked": .count,
+        "messages.duplicated": .count, "messages.unconfirmed": .count, "messages.nacked": .count,
+        "messages.in_hand": .count, "messages.redelivered": .count,
     ]
 
     public init(_ expression: String, interaction: String? = nil) throws(ParseError) {

@@ -170,6 +170,34 @@ extension HTMLReport {
                 + "<td class=\"num\">\(pair(m.publishToConsume))</td>"
                 + "</tr>\n"
         }
+        out += "</tbody></table></div>"
+        let consumers = summary.messages.flatMap { m in (m.consumers ?? []).map { (m.event, $0) } }
+        return consumers.isEmpty ? out : out + consumersTable(consumers)
+    }
+
+    /// Each consumer the run started, as its own output and its queue account for the run's messages.
+    private func consumersTable(_ consumers: [(event: String, consumer: ConsumerAccounting)]) -> String {
+        var out = """
+            <div class="table-wrap"><table><caption>The run's messages at each consumer it started, from the \
+            consumer's own output and its queue's depth at the end (lost: confirmed, never processed, not left in \
+            the queue)</caption>
+            <thead><tr><th>Event</th><th>Consumer</th><th>Queue</th><th class="num">Processed</th>
+            <th class="num">In hand at the signal</th><th class="num">Processed twice</th>
+            <th class="num">Left in the queue</th><th class="num">Lost</th><th class="num">Not the run's</th>
+            </tr></thead><tbody>
+            """
+        for (event, c) in consumers {
+            let cells: [(text: String, bad: Bool)] = [
+                (ReportFormat.count(c.processed), false),
+                (c.inHand.map { ReportFormat.count($0) } ?? "–", false),
+                (ReportFormat.count(c.redelivered), false),
+                (c.leftInQueue.map { ReportFormat.count($0) } ?? "unknown", false),
+                (ReportFormat.count(c.lost), c.lost > 0),
+                (ReportFormat.count(c.untracked), false),
+            ]
+            out += "<tr><td>\(e(event))</td><td>\(e(c.service))</td><td><code>\(e(c.queue))</code></td>"
+                + cells.map { "<td class=\"num\($0.bad ? " fail" : "")\">\(e($0.text))</td>" }.joined() + "</tr>\n"
+        }
         return out + "</tbody></table></div>"
     }
 

@@ -418,11 +418,14 @@ public struct MessageAccounting: Codable, Sendable, Equatable {
     public var lost: UInt64
     public var publishToConfirm: LatencySummary?
     public var publishToConsume: LatencySummary?
+    /// The event's consumers the run started, each accounted for from its own output and its queue;
+    /// nil when the run started none (and in older summaries).
+    public var consumers: [ConsumerAccounting]?
 
     public init(
         event: String, published: UInt64, confirmed: UInt64, nacked: UInt64, unconfirmed: UInt64, consumed: UInt64,
         redelivered: UInt64, duplicated: UInt64, lost: UInt64, publishToConfirm: LatencySummary? = nil,
-        publishToConsume: LatencySummary? = nil
+        publishToConsume: LatencySummary? = nil, consumers: [ConsumerAccounting]? = nil
     ) {
         self.event = event
         self.published = published
@@ -435,6 +438,45 @@ public struct MessageAccounting: Codable, Sendable, Equatable {
         self.lost = lost
         self.publishToConfirm = publishToConfirm
         self.publishToConsume = publishToConsume
+        self.consumers = consumers
+    }
+}
+
+/// One consumer service's share of an event's messages: what it said it did with the run's
+/// messages (in its own output), what was left in its queue at the end, and what is therefore lost.
+public struct ConsumerAccounting: Codable, Sendable, Equatable {
+    public var service: String
+    public var queue: String
+    /// The run's messages it processed (distinct ids).
+    public var processed: UInt64
+    /// The run's messages it processed more than once: redelivered after a restart or a requeue.
+    public var redelivered: UInt64
+    /// Received and not yet processed when a shutdown step signalled it (summed over its steps);
+    /// nil when no step signalled it or it does not report receipts.
+    public var inHand: UInt64?
+    /// Messages ready in its queue at the end (the run's or not); nil when the queue could not be inspected.
+    public var leftInQueue: UInt64?
+    /// Confirmed, never processed, and not left in the queue: acked and dropped, or gone with a process.
+    public var lost: UInt64
+    /// Messages it processed that the run did not publish (another producer's, an earlier run's).
+    public var untracked: UInt64
+    /// Consumers of its queue at the end that the run did not start: they take messages that then
+    /// count as lost here. Nil when the queue could not be inspected.
+    public var otherConsumers: UInt64?
+
+    public init(
+        service: String, queue: String, processed: UInt64, redelivered: UInt64, inHand: UInt64?,
+        leftInQueue: UInt64?, lost: UInt64, untracked: UInt64, otherConsumers: UInt64? = nil
+    ) {
+        self.service = service
+        self.queue = queue
+        self.processed = processed
+        self.redelivered = redelivered
+        self.inHand = inHand
+        self.leftInQueue = leftInQueue
+        self.lost = lost
+        self.untracked = untracked
+        self.otherConsumers = otherConsumers
     }
 }
 

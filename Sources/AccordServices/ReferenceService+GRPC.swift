@@ -20,6 +20,7 @@ extension ReferenceService {
         logger[metadataKey: ServiceLogKey.correlationID] = "\(correlationID)"
         logger[metadataKey: ServiceLogKey.method] = "\(method.name)"
         request.setResponseMetadata(GRPCMetadata([(CorrelationID.grpcMetadataKey, .text(correlationID))]))
+        await Self.take(handlers.rpcs[method.name]?.behaviour.delay ?? .zero)
         let outcome = await outcome(of: request, publisher: publisher, correlationID: correlationID, logger: logger)
         await pace.settle()
         switch outcome {
@@ -63,6 +64,12 @@ extension ReferenceService {
             }
         }
         return .success(responses)
+    }
+
+    /// A behaviour's `delay:`: the work a call or request takes before the handler acts. A
+    /// graceful drain lets it run out; nothing cancels it early.
+    static func take(_ delay: Duration) async {
+        if delay > .zero { try? await Task.sleep(for: delay) }
     }
 
     static func code(_ status: RPCStatus) -> GRPCStatus.Code {

@@ -36,6 +36,7 @@ extension ReferenceService {
         let input = RouteRequest(
             pathParameters: request.pathParameters, query: request.queryItems,
             headerNames: request.headers.map(\.name), body: Array(request.body.readableBytesView))
+        await Self.take(handlers.routes[route]?.behaviour.delay ?? .zero)
         let answer: RouteAnswer
         switch store.withLock({ handlers.route(route, request: input, store: &$0) }) {
         case .answered(let answered, let change, let events):

@@ -131,11 +131,12 @@ public final class ReferenceService: Service, Sendable {
         }
         self.published = published
         consumed = service.consumes.compactMap { edge -> ConsumedEvent? in
-            guard case .event(let name) = edge.target, let event = system.event(named: name) else { return nil }
+            guard case .event(let name) = edge.target, let event = system.event(named: name),
+                let queue = edge.queueName(system: system.name)
+            else { return nil }
             let handling = behaviour.consumer(of: name)
                 ?? ConsumerBehaviour(event: name, delay: .zero, failureRate: 0, location: edge.location)
-            return ConsumedEvent(queue: edge.queue ?? "\(system.name).\(service.name).\(event.name)",
-                                 codec: EventCodec(event: event), behaviour: handling)
+            return ConsumedEvent(queue: queue, codec: EventCodec(event: event), behaviour: handling)
         }
         if configuration.broker == nil && (!published.isEmpty || !consumed.isEmpty) {
             let flows = [("publishes", published.keys.sorted()), ("consumes", consumed.map(\.codec.event.name))]

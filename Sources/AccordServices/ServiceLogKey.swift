@@ -6,6 +6,8 @@ enum ServiceLogKey {
     static let records = "accord.records"
     static let reason = "accord.reason"
     static let shutdown = "accord.shutdown"
+    /// What became of a consumed message: received, processed, requeued, dropped.
+    static let stage = "accord.stage"
     static let method = "grpc.method"
     static let peer = "grpc.peer"
     static let grpcPort = "grpc.port"
@@ -16,5 +18,7 @@ enum ServiceLogKey {
     static let routingKey = "amqp.routing_key"
     static let queue = "amqp.queue"
     static let redelivered = "amqp.redelivered"
+    /// A consumed message's id: what a load run that published it accounts by.
+    static let messageID = "amqp.message_id"
     static let requeued = "amqp.requeued"
 }

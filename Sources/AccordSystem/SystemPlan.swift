@@ -31,12 +31,17 @@ public struct SystemPlan: Sendable {
     public struct Reference: Sendable {
         public var accordExecutable: String
         public var logLevel: String
+        /// The log level of reference services that consume events, when it differs: a load run
+        /// reads their per-message lines (logged at info) to account for its messages.
+        public var consumerLogLevel: String?
         /// Reference services wait this long to become ready.
         public var readyTimeout: Duration
 
-        public init(accordExecutable: String, logLevel: String = "info", readyTimeout: Duration = .seconds(30)) {
+        public init(accordExecutable: String, logLevel: String = "info", consumerLogLevel: String? = nil,
+                    readyTimeout: Duration = .seconds(30)) {
             self.accordExecutable = accordExecutable
             self.logLevel = logLevel
+            self.consumerLogLevel = consumerLogLevel
             self.readyTimeout = readyTimeout
         }
     }
@@ -106,8 +111,10 @@ public struct SystemPlan: Sendable {
                 directory: system.folder, readiness: readiness, readyTimeout: run.ready.timeout,
                 location: run.location, grpcPort: grpcPort, httpPort: httpPort)
         case .reference, .address:
+            let consumes = service.consumes.contains { if case .event = $0.target { true } else { false } }
+            let level = consumes ? reference.consumerLogLevel ?? reference.logLevel : reference.logLevel
             var command = [reference.accordExecutable, "serve", system.folder.path, "--service", service.name,
-                           "--log-level", reference.logLevel]
+                           "--log-level", level]
             if let grpcPort { command += ["--grpc-port", String(grpcPort)] }
             if let httpPort { command += ["--http-port", String(httpPort)] }
             if let url = directory.amqpURL { command += ["--amqp-url", url] }

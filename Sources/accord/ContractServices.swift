@@ -4,6 +4,7 @@ import AccordLoad
 import AccordProcess
 import AccordSystem
 import Foundation
+import Logging
 
 /// The contract's services a load run starts itself (see `LoadProfile.startedContractServices`),
 /// with the broker they need: reference services as `accord serve` processes, commands as
@@ -13,7 +14,7 @@ struct ContractServices {
     var specs: [ServiceSpec] = []
     var broker: ManagedBroker?
 
-    static func prepare(for profile: LoadProfile, logLevel: String) async throws -> ContractServices {
+    static func prepare(for profile: LoadProfile, logLevel: Logger.Level) async throws -> ContractServices {
         guard let system = profile.contracts else { return ContractServices() }
         var services = ContractServices()
         let started = profile.startedContractServices
@@ -36,7 +37,10 @@ struct ContractServices {
         let plan: SystemPlan
         do {
             plan = try SystemPlan(
-                system: system, reference: .init(accordExecutable: AccordExecutable.path, logLevel: logLevel),
+                system: system,
+                // Consumers log each message they process at info: the run's accounting reads those lines.
+                reference: .init(accordExecutable: AccordExecutable.path, logLevel: "\(logLevel)",
+                                 consumerLogLevel: "\(min(logLevel, .info))"),
                 amqpURL: amqpURL, only: started
             ) { try LocalPort.free() }
         } catch {

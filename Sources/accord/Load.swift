@@ -45,8 +45,7 @@ extension AccordCommand {
                 }
                 let workers = max(1, self.workers)
                 // The contract's services the profile does not stand in for, started by the run.
-                let contractServices = try await ContractServices.prepare(
-                    for: profile, logLevel: "\(global.logLevel)")
+                let contractServices = try await ContractServices.prepare(for: profile, logLevel: global.logLevel)
                 // Connection events matter only to a shutdown's timeline.
                 let connectionEvents = profile.shutdown.isEmpty ? nil : ConnectionEventLog()
                 let plan: LoadPlan
@@ -61,9 +60,16 @@ extension AccordCommand {
                     await contractServices.broker?.stop()
                     throw BadInput(message: "\(error)")
                 }
+                let traffic = ProfileRun.traffic(of: plan)
+                // The consumers the run starts report, in their output, each message they process.
+                let consumers = traffic.flatMap { traffic in
+                    profile.accountedConsumers.isEmpty
+                        ? nil : ConsumerTracking(consumers: profile.accountedConsumers, traffic: traffic)
+                }
                 // The services the profile owns start first: one that will not start is an
                 // infrastructure failure (exit 2), never a run against nothing.
-                let fleet = ServiceFleet(profile.services + contractServices.specs)
+                let fleet = ServiceFleet(
+                    profile.services + contractServices.specs, lineObservers: consumers?.lineObservers ?? [:])
                 do {
                     try await fleet.start()
                 } catch {
@@ -74,10 +80,12 @@ extension AccordCommand {
                 let scenario = connectionEvents.map {
                     ShutdownScenario(steps: profile.shutdown, fleet: fleet, connections: $0)
                 }
-                let traffic = ProfileRun.traffic(of: plan)
                 for route in traffic?.routes ?? [] {
                     guard let queue = traffic?.tapQueues[route.event] else { continue }
                     say("tap: \(route.event) (\(route.exchange) \(route.routingKey)) -> queue \(queue)")
+                }
+                for consumer in consumers?.consumers ?? [] {
+                    say("consumer: \(consumer.service) reads \(consumer.event) from queue \(consumer.queue)")
                 }
                 let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator().prefix(workers))
                 let progress = ProgressLine(total: plan.duration, names: plan.mix.map(\.interaction.name))
@@ -96,8 +104,13 @@ extension AccordCommand {
                     throw BadInput(message: "\(profile.file): cannot start the run: \(error)")
                 }
                 trap.cancel()
-                // The taps get the drain timeout to consume what the broker confirmed.
-                let messages = await traffic?.finish(drainTimeout: plan.drainTimeout)
+                // The taps, and the consumers the run started, get the drain timeout to consume what
+                // the broker confirmed; the consumers are accounted for before the fleet stops.
+                async let tapped = traffic?.finish(drainTimeout: plan.drainTimeout)
+                let processed = await consumers?.finish(
+                    drainTimeout: plan.drainTimeout, signals: scenario?.signalsSent ?? [])
+                var messages = await tapped
+                if let processed { messages?.attach(processed) }
                 await fleet.stop()
                 await contractServices.broker?.stop()
                 progress.finish()

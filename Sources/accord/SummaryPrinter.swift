@@ -20,6 +20,12 @@ enum SummaryPrinter {
             say("messages of \(m.event): \(m.published) published, \(m.confirmed) confirmed, \(m.nacked) nacked, "
                 + "\(m.unconfirmed) unconfirmed, \(m.consumed) consumed, \(m.duplicated) duplicated, \(m.lost) lost"
                 + (m.publishToConsume.map { String(format: "; publish->consume p99 %.2f ms", $0.p99) } ?? ""))
+            for c in m.consumers ?? [] {
+                say("  \(c.service) (queue \(c.queue)): \(c.processed) processed, "
+                    + "\(c.inHand.map { "\($0) in hand at the signal, " } ?? "")\(c.redelivered) processed twice, "
+                    + "\(c.leftInQueue.map { "\($0) left in the queue" } ?? "queue not inspected"), \(c.lost) lost"
+                    + (c.untracked > 0 ? " (\(c.untracked) processed messages were not the run's)" : ""))
+            }
         }
         if !summary.thresholds.isEmpty { say("") }
         for t in summary.thresholds {

@@ -10,33 +10,10 @@ import Testing
 @Suite struct ContractMixCommandTests {
     static let shop = Repository.root.appendingPathComponent("contracts/shop").path
 
-    /// Runs `accord load` on `profile` (written into a fresh folder) and reads its summary.json.
-    static func load(
-        _ profile: String, environment: [String: String] = [:],
-        whileRunning: (ChildProcess) async throws -> Void = { _ in }
-    ) async throws -> (ChildProcess.Result, JSONValue?) {
-        let directory = try Repository.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("mix.yaml")
-        try profile.write(to: file, atomically: true, encoding: .utf8)
-        let reports = directory.appendingPathComponent("reports")
-        let load = try ChildProcess(
-            [Repository.accordBinary, "load", file.path, "--reports", reports.path], environment: environment)
-        try await whileRunning(load)
-        let result = try await load.wait(timeout: 90)
-        guard let run = try? FileManager.default.contentsOfDirectory(atPath: reports.path).first else {
-            return (result, nil)
-        }
-        let data = try Data(contentsOf: reports.appendingPathComponent(run).appendingPathComponent("summary.json"))
-        return (result, try JSONParser.parse(data))
-    }
-
     static func interaction(_ summary: JSONValue?, _ name: String) throws -> JSONValue {
         guard case .array(let items)? = summary?["interactions"] else { throw Missing(what: "interactions") }
         return try #require(items.first { $0["name"]?.stringValue == name }, "no interaction \(name)")
     }
-
-    static func count(_ value: JSONValue?) -> Int64 { value?.numberValue?.int64Value ?? -1 }
 
     struct Missing: Error {
         let what: String
@@ -65,7 +42,7 @@ import Testing
     @Test func callsReachGRPCAndRESTPeersWithCapturedIDs() async throws {
         guard try ExternalTool.pythonModuleAvailable("grpc_tools") else { return }
         let (peer, grpcPorts, httpPort) = try await Self.startPeer(grpcPorts: 2)
-        let (result, summary) = try await Self.load(
+        let (result, summary) = try await LoadRun.run(
             """
             name: cli-mix
             contracts: \(Self.shop)
@@ -89,22 +66,25 @@ import Testing
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         for name in ["create", "get", "missing", "list", "web-create", "web-get"] {
             let entry = try Self.interaction(summary, name)
-            #expect(Self.count(entry["count"]) > 0, "\(name) made no calls")
-            #expect(Self.count(entry["errors"]) == 0, "\(name): \(String(describing: entry["errorsByKind"]))")
+            #expect(LoadRun.count(entry["count"]) > 0, "\(name) made no calls")
+            #expect(LoadRun.count(entry["errors"]) == 0, "\(name): \(String(describing: entry["errorsByKind"]))")
         }
         // A streaming call counts its messages: each user captured from a create has an order.
         let list = try Self.interaction(summary, "list")
-        #expect(Self.count(list["messages"]) >= Self.count(list["count"]))
+        #expect(LoadRun.count(list["messages"]) >= LoadRun.count(list["count"]))
         #expect(try Self.interaction(summary, "list")["transport"] == "grpc")
         #expect(try Self.interaction(summary, "web-get")["transport"] == "http")
 
         // Every get by a captured id found its order, over gRPC and REST alike; only the entry
         // built on the NOT_FOUND example missed, as its example expects.
-        #expect(Self.count(stats["gets_found"]) > 0 && Self.count(stats["http_gets_found"]) > 0)
-        #expect(Self.count(stats["http_gets_missing"]) == 0)
-        #expect(Self.count(stats["gets_missing"]) >= Self.count(try Self.interaction(summary, "missing")["count"]))
+        #expect(LoadRun.count(stats["gets_found"]) > 0 && LoadRun.count(stats["http_gets_found"]) > 0)
+        #expect(LoadRun.count(stats["http_gets_missing"]) == 0)
+        let missing = try Self.interaction(summary, "missing")
+        #expect(LoadRun.count(stats["gets_missing"]) >= LoadRun.count(missing["count"]))
         // Connections spread over both addresses of the orders service.
-        for port in grpcPorts { #expect(Self.count(stats["calls"]?["\(port)"]) > 0, "no calls on \(port): \(stats)") }
+        for port in grpcPorts {
+            #expect(LoadRun.count(stats["calls"]?["\(port)"]) > 0, "no calls on \(port): \(stats)")
+        }
     }
 
     /// Decided: a request whose captured value does not exist yet is not sent and counts as a
@@ -112,7 +92,7 @@ import Testing
     @Test func withoutACaptureYetRequestsAreCountedNotSent() async throws {
         guard try ExternalTool.pythonModuleAvailable("grpc_tools") else { return }
         let (peer, grpcPorts, _) = try await Self.startPeer(grpcPorts: 1)
-        let (result, summary) = try await Self.load(
+        let (result, summary) = try await LoadRun.run(
             """
             name: cli-no-capture
             contracts: \(Self.shop)
@@ -127,11 +107,12 @@ import Testing
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         // The create example expects INVALID_ARGUMENT and gets it: a success with nothing to capture.
         let create = try Self.interaction(summary, "create")
-        #expect(Self.count(create["count"]) > 0 && Self.count(create["errors"]) == 0)
+        #expect(LoadRun.count(create["count"]) > 0 && LoadRun.count(create["errors"]) == 0)
         let get = try Self.interaction(summary, "get")
-        #expect(Self.count(get["count"]) > 0)
+        #expect(LoadRun.count(get["count"]) > 0)
         #expect(get["errorsByKind"] == ["no_capture": get["count"] ?? 0])
-        #expect(Self.count(stats["gets_found"]) + Self.count(stats["gets_missing"]) == 0, "gets reached the peer")
+        #expect(LoadRun.count(stats["gets_found"]) + LoadRun.count(stats["gets_missing"]) == 0,
+                "gets reached the peer")
     }
 
     static func publishProfile(name: String, seconds: Int, amqpURL: String? = nil) -> String {
@@ -152,7 +133,7 @@ import Testing
     @Test func publishesAreAccountedForByTheTap() async throws {
         guard try TestBroker.available() else { return }
         let broker = try await TestBroker.endpoint()
-        let (result, summary) = try await Self.load(
+        let (result, summary) = try await LoadRun.run(
             Self.publishProfile(name: "cli-publish", seconds: 2), environment: ["AMQP_URL": broker.url])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("PASS  messages.lost == 0"))
@@ -161,22 +142,22 @@ import Testing
             return
         }
         #expect(account["event"] == "order.created")
-        #expect(Self.count(account["published"]) == 400)
-        #expect(Self.count(account["confirmed"]) == 400)
-        #expect(Self.count(account["consumed"]) == 400)
-        #expect(Self.count(account["lost"]) == 0)
-        #expect(Self.count(account["duplicated"]) == 0)
+        #expect(LoadRun.count(account["published"]) == 400)
+        #expect(LoadRun.count(account["confirmed"]) == 400)
+        #expect(LoadRun.count(account["consumed"]) == 400)
+        #expect(LoadRun.count(account["lost"]) == 0)
+        #expect(LoadRun.count(account["duplicated"]) == 0)
         #expect(account["publishToConsume"]?["p99"]?.numberValue != nil)
         let publish = try Self.interaction(summary, "event order.created")
         #expect(publish["transport"] == "amqp")
-        #expect(Self.count(publish["count"]) == 400)
+        #expect(LoadRun.count(publish["count"]) == 400)
     }
 
     @Test func aTapCutOffMidwayReportsLostMessages() async throws {
         guard try TestBroker.available() else { return }
         let broker = try await TestBroker.endpoint()
         let admin = try await TestBroker.connect()
-        let (result, summary) = try await Self.load(
+        let (result, summary) = try await LoadRun.run(
             Self.publishProfile(name: "cli-cut", seconds: 5, amqpURL: broker.url)
         ) { load in
             let line = try await load.waitForOutput(containing: "tap: order.created", timeout: 30)
@@ -198,9 +179,10 @@ import Testing
             Issue.record("no messages section")
             return
         }
-        #expect(Self.count(account["lost"]) > 0)
-        #expect(Self.count(account["consumed"]) > 0)
-        #expect(Self.count(account["consumed"]) + Self.count(account["lost"]) == Self.count(account["confirmed"]))
+        #expect(LoadRun.count(account["lost"]) > 0)
+        #expect(LoadRun.count(account["consumed"]) > 0)
+        #expect(LoadRun.count(account["consumed"]) + LoadRun.count(account["lost"])
+            == LoadRun.count(account["confirmed"]))
         guard case .array(let notes)? = summary?["verdict"]?["notes"] else {
             Issue.record("no notes")
             return
@@ -213,7 +195,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: system) }
         try "system: broken\nservices:\n  orders:\n    grpc: { protos: [missing.proto] }\n".write(
             to: system.appendingPathComponent("system.yaml"), atomically: true, encoding: .utf8)
-        let (result, summary) = try await Self.load(
+        let (result, summary) = try await LoadRun.run(
             """
             name: cli-broken
             contracts: \(system.path)
@@ -222,7 +204,7 @@ import Testing
             """)
         #expect(result.status == 2)
         #expect(summary == nil)
-        #expect(result.stderr.contains("mix.yaml:2:1: contracts: \(system.path) does not load"), "\(result.stderr)")
+        #expect(result.stderr.contains("profile.yaml:2:1: contracts: \(system.path) does not load"), "\(result.stderr)")
         #expect(result.stderr.contains("\(system.path)/system.yaml:4:"), "\(result.stderr)")
     }
 }

@@ -13,10 +13,8 @@ import Testing
     static func run(
         _ name: String, mode: String, ports: [Int], seconds: Int, shutdown: String
     ) async throws -> (ChildProcess.Result, JSONValue) {
-        let directory = try Repository.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("shutdown.yaml")
-        try """
+        let (result, summary) = try await LoadRun.run(
+            """
             name: \(name)-\(mode)
             model: open
             stages: [{ rate: 100/s, for: \(seconds)s }]
@@ -30,14 +28,8 @@ import Testing
             \(GreeterProfile.mix(ports: ports))
             limits: { timeout: 2s }
             thresholds: ["shutdown.failed_in_flight == 0"]
-            """.write(to: file, atomically: true, encoding: .utf8)
-        let reports = directory.appendingPathComponent("reports")
-        let result = try await ChildProcess([Repository.accordBinary, "load", file.path, "--reports", reports.path])
-            .wait(timeout: 60)
-        let run = try #require(try FileManager.default.contentsOfDirectory(atPath: reports.path).first)
-        let summary = try JSONParser.parse(
-            try Data(contentsOf: reports.appendingPathComponent(run).appendingPathComponent("summary.json")))
-        return (result, summary)
+            """, timeout: 60)
+        return (result, try #require(summary, "no summary: \(result.stdout)\n\(result.stderr)"))
     }
 
     /// One replica stopped at 1 s and not restarted.
@@ -58,34 +50,27 @@ import Testing
                 + "{ service: peer, replica: 1, at: 2s, grace: 5s, restart: true }]")
     }
 
-    static func count(_ value: JSONValue?) -> Int64 { value?.numberValue?.int64Value ?? -1 }
-
-    static func events(_ shutdown: JSONValue) -> [JSONValue] {
-        guard case .array(let events)? = shutdown["events"] else { return [] }
-        return events
-    }
-
     @Test func aGracefulServerLosesNothingInFlightAndAnAbruptOneDoes() async throws {
         guard try ExternalTool.pythonModuleAvailable("grpc") else { return }
         let (graceful, gracefulSummary) = try await Self.single(mode: "graceful")
         let (abrupt, abruptSummary) = try await Self.single(mode: "abrupt")
 
         let good = try #require(gracefulSummary["shutdown"])
-        #expect(Self.count(good["failedInFlight"]) == 0, "\(graceful.stdout)")
-        #expect(Self.count(good["completed"]) > 0)
+        #expect(LoadRun.count(good["failedInFlight"]) == 0, "\(graceful.stdout)")
+        #expect(LoadRun.count(good["completed"]) > 0)
         // After it exits, new calls find no listener: refused before processing, safe to retry.
-        #expect(Self.count(good["refusedBeforeProcessing"]) > 0, "\(graceful.stdout)")
+        #expect(LoadRun.count(good["refusedBeforeProcessing"]) > 0, "\(graceful.stdout)")
         #expect(graceful.status == 0, "\(graceful.stdout)\n\(graceful.stderr)")
 
         let bad = try #require(abruptSummary["shutdown"])
-        #expect(Self.count(bad["failedInFlight"]) > 0, "\(abrupt.stdout)")
+        #expect(LoadRun.count(bad["failedInFlight"]) > 0, "\(abrupt.stdout)")
         #expect(abrupt.status == 1, "\(abrupt.stdout)\n\(abrupt.stderr)")
 
         // The timeline: the signal, then the exit, with the graceful drain taking time and the
         // abrupt exit coming at once with its code; only the graceful server sent GOAWAYs, between
         // the two. (The last success may come before the signal: an abrupt server answers until it.)
         for (summary, exitDetail) in [(good, "exit code 0"), (bad, "exit code 1")] {
-            let events = Self.events(summary)
+            let events = LoadRun.events(summary)
             let kinds = events.compactMap { $0["kind"]?.stringValue }
             let signal = try #require(kinds.firstIndex(of: "signal_sent"), "\(kinds)")
             let exit = try #require(kinds.firstIndex(of: "exit"), "\(kinds)")
@@ -95,13 +80,13 @@ import Testing
             #expect(seconds == seconds.sorted())
             #expect((events[signal]["second"]?.numberValue?.doubleValue ?? 0) >= 0.9)
         }
-        let goodKinds = Self.events(good).compactMap { $0["kind"]?.stringValue }
+        let goodKinds = LoadRun.events(good).compactMap { $0["kind"]?.stringValue }
         let goaway = try #require(goodKinds.firstIndex(of: "goaway"), "\(goodKinds)")
         let signal = try #require(goodKinds.firstIndex(of: "signal_sent"))
         let exit = try #require(goodKinds.firstIndex(of: "exit"))
         #expect(signal < goaway && goaway < exit, "\(goodKinds)")
-        #expect(!Self.events(bad).contains { $0["kind"] == "goaway" })
-        #expect(Self.count(good["goawayRace"]) == 0 && Self.count(bad["goawayRace"]) == 0)
+        #expect(!LoadRun.events(bad).contains { $0["kind"] == "goaway" })
+        #expect(LoadRun.count(good["goawayRace"]) == 0 && LoadRun.count(bad["goawayRace"]) == 0)
         #expect((good["drainSeconds"]?.numberValue?.doubleValue ?? 0) > (bad["drainSeconds"]?.numberValue?.doubleValue ?? 1))
     }
 
@@ -110,44 +95,38 @@ import Testing
         let (graceful, gracefulSummary) = try await Self.rolling(mode: "graceful")
         let good = try #require(gracefulSummary["shutdown"])
         #expect(graceful.status == 0, "\(graceful.stdout)\n\(graceful.stderr)")
-        #expect(Self.count(good["failedInFlight"]) == 0, "\(graceful.stdout)")
+        #expect(LoadRun.count(good["failedInFlight"]) == 0, "\(graceful.stdout)")
         guard case .array(let steps)? = good["steps"] else {
             Issue.record("no steps: \(graceful.stdout)")
             return
         }
         #expect(steps.map { $0["replica"]?.numberValue?.int64Value } == [0, 1])
-        #expect(steps.allSatisfy { Self.count($0["requests"]?["failedInFlight"]) == 0 })
+        #expect(steps.allSatisfy { LoadRun.count($0["requests"]?["failedInFlight"]) == 0 })
         #expect(steps.allSatisfy { ($0["drainSeconds"]?.numberValue?.doubleValue ?? -1) > 0 })
         guard case .array(let latency)? = good["latency"], let sayHello = latency.first else {
             Issue.record("no drain latency: \(graceful.stdout)")
             return
         }
-        #expect(Self.count(sayHello["steady"]?["count"]) > 0 && Self.count(sayHello["drain"]?["count"]) > 0)
+        #expect(LoadRun.count(sayHello["steady"]?["count"]) > 0 && LoadRun.count(sayHello["drain"]?["count"]) > 0)
 
         // Per replica, in timeline order: signal, GOAWAY on its connections, exit, restart, ready.
-        let events = Self.events(good)
-        let seconds = events.map { $0["second"]?.numberValue?.doubleValue ?? -1 }
-        #expect(seconds.allSatisfy { $0 > 0 } && seconds == seconds.sorted(), "\(seconds)")
+        let events = LoadRun.events(good)
         for replica in [0, 1] {
-            let positions = ["signal_sent", "goaway", "exit", "restart", "ready"].map { kind in
-                events.firstIndex { $0["kind"]?.stringValue == kind && Self.count($0["replica"]) == Int64(replica) }
-            }
-            #expect(positions.allSatisfy { $0 != nil }, "replica \(replica): \(positions) in \(graceful.stdout)")
-            let found = positions.compactMap { $0 }
-            #expect(found == found.sorted() && Set(found).count == found.count, "replica \(replica): \(found)")
+            LoadRun.expectInOrder(
+                ["signal_sent", "goaway", "exit", "restart", "ready"], in: events, service: "peer", replica: replica)
             let goaway = try #require(
-                events.first { $0["kind"] == "goaway" && Self.count($0["replica"]) == Int64(replica) })
+                events.first { $0["kind"] == "goaway" && LoadRun.count($0["replica"]) == Int64(replica) })
             #expect(goaway["errorCode"]?.stringValue == "NO_ERROR")
             #expect(goaway["lastStreamID"]?.numberValue != nil && goaway["address"]?.stringValue != nil)
         }
         // The second replica is signalled only once the first is ready again.
-        let ready0 = events.firstIndex { $0["kind"] == "ready" && Self.count($0["replica"]) == 0 }
-        let signal1 = events.firstIndex { $0["kind"] == "signal_sent" && Self.count($0["replica"]) == 1 }
+        let ready0 = events.firstIndex { $0["kind"] == "ready" && LoadRun.count($0["replica"]) == 0 }
+        let signal1 = events.firstIndex { $0["kind"] == "signal_sent" && LoadRun.count($0["replica"]) == 1 }
         #expect((ready0 ?? .max) < (signal1 ?? -1))
 
         let (abrupt, abruptSummary) = try await Self.rolling(mode: "abrupt")
         #expect(abrupt.status == 1, "\(abrupt.stdout)\n\(abrupt.stderr)")
-        #expect(Self.count(abruptSummary["shutdown"]?["failedInFlight"]) > 0, "\(abrupt.stdout)")
+        #expect(LoadRun.count(abruptSummary["shutdown"]?["failedInFlight"]) > 0, "\(abrupt.stdout)")
         guard case .array(let thresholds)? = abruptSummary["thresholds"] else {
             Issue.record("no thresholds")
             return

@@ -42,6 +42,8 @@ import Testing
         Case(folder: "bad-yaml", file: "system.yaml", line: 5, key: nil, message: "did not find expected ','"),
         Case(folder: "bad-reads", file: "system.yaml", line: 8, key: "services.web.consumes[0].reads.sku",
              message: "unknown type \"strng\" (did you mean \"string\"?"),
+        Case(folder: "bad-delay", file: "system.yaml", line: 7, key: "services.items.reference.rpc.GetItem.delay",
+             message: "\"soon\" is not a duration"),
     ]
 
     @Test(arguments: cases)

@@ -130,6 +130,8 @@ import Testing
         guard case .command(let local)? = system.service(named: "local")?.run else { Issue.record("local"); return }
         #expect(local.ready.probe == .http(path: "/healthz"))
         #expect(system.service(named: "stub")?.reference?.shutdown == .abrupt)
+        #expect(system.service(named: "stub")?.reference?.rpc(named: "GetItem")?.delay == .milliseconds(150))
+        #expect(system.service(named: "web-stub")?.reference?.routes.map(\.delay) == [.seconds(2)])
         #expect(system.service(named: "legacy")?.reference == nil)
     }
 

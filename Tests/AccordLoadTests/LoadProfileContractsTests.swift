@@ -253,6 +253,19 @@ import Testing
         #expect(profile.publishedEvents.values.contains("order.created"))
     }
 
+    @Test func theShippedRollingRestartAccountsForTheShopsConsumers() throws {
+        let path = Repository.root.appendingPathComponent("loadprofiles/shop-rolling-restart.yaml").path
+        let profile = try LoadProfile.load(path: path)
+        #expect(profile.shutdown.map(\.service) == ["orders", "notifier"])
+        #expect(profile.shutdown.map(\.restart) == [true, true])
+        #expect(profile.accountedConsumers == [
+            QueueConsumer(service: "notifier", event: "order.created", queue: "shop.notifier.order.created",
+                          soleEvent: true),
+            QueueConsumer(service: "audit", event: "order.created", queue: "shop.audit.order.created",
+                          soleEvent: false),
+        ])
+    }
+
     @Test func displayPathsResolveDotDotLexically() {
         #expect(LoadProfile.displayPath("../contracts/shop", under: "loadprofiles") == "contracts/shop")
         #expect(LoadProfile.displayPath("../contracts/shop", under: "") == "../contracts/shop")

@@ -12,6 +12,8 @@ import Testing
         ("shutdown.drain < 5s", "shutdown.drain", .less, 5),
         ("shutdown.drain < 500ms", "shutdown.drain", .less, 0.5),
         ("messages.lost == 0", "messages.lost", .equal, 0),
+        ("messages.in_hand > 0", "messages.in_hand", .greater, 0),
+        ("messages.redelivered <= 10", "messages.redelivered", .lessOrEqual, 10),
     ])
     func parses(expression: String, metric: String, comparison: Threshold.Comparison, limit: Double) throws {
         let threshold = try Threshold(expression)

@@ -39,6 +39,9 @@ import Testing
         #expect(html.contains("field order.\(script).name\(image)"), "field name")
         #expect(html.contains("body {&quot;name&quot;: &quot;\(script)&quot;"), "body")
         #expect(html.contains("<dd>host\(script), 8 cores"), "metadata")
+        #expect(html.contains("<td>notifier\(script)</td><td><code>shop.notifier\(image)</code></td>"), "consumer")
+        let consumer = try #require(html.firstMatch(of: /<tr><td>[^\n]*<code>shop\.notifier[^\n]*<\/tr>/)).0
+        #expect(consumer.contains("<td class=\"num fail\">3</td>"), "a consumer's losses stand out: \(consumer)")
         #expect(html.contains("<dd>0.1.0&lt;/style&gt;&lt;script&gt;alert(4)&lt;/script&gt;</dd>"), "metadata in <dd>")
         // Inside SVG: legend titles and the shutdown band's label.
         #expect(html.contains("<title>\(script)svc.Method p99</title>"), "SVG title")

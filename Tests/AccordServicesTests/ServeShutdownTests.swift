@@ -86,13 +86,20 @@ import Testing
         let exit = try await notifier.process.wait(timeout: 20)
         #expect(exit.status == 0, "\(exit.stderr)")
         #expect(ServeFixtures.count("processed and acked", in: exit.stderr) == 3, "\(exit.stderr)")
-        for id in 0..<3 { #expect(exit.stderr.contains("accord.correlation_id=held-\(id) ")) }
+        #expect(ServeFixtures.count("accord.stage=processed", in: exit.stderr) == 3, "\(exit.stderr)")
+        for id in 0..<3 {
+            #expect(exit.stderr.contains("accord.correlation_id=held-\(id) "))
+            // The line a load run accounts by.
+            #expect(exit.stderr.split(separator: "\n").contains {
+                $0.contains("amqp.message_id=m-\(id) ") && $0.contains("accord.stage=processed")
+            })
+        }
         let info = try await connection.inspectQueue(queue)
         #expect(info.messageCount == 0 && info.consumerCount == 0, "\(info)")
         await connection.close()
     }
 
-    @Test func abruptAcksNothingAndTheBrokerRequeuesWhatItHeld() async throws {
+    @Test func abruptAcksOnReceiptAndLosesWhatItHeld() async throws {
         guard try ServeFixtures.peersAvailable() else { return }
         let system = try ServeFixtures.drainSystem()
         defer { try? FileManager.default.removeItem(at: system) }
@@ -106,10 +113,17 @@ import Testing
         notifier.process.signal(SIGTERM)
         let exit = try await notifier.process.wait(timeout: 10)
         #expect(exit.status == 128 + SIGTERM)
-        #expect(!exit.stderr.contains("acked"))
-        try await waitUntil("the broker to requeue both messages") {
-            try await connection.inspectQueue(queue).messageCount == 2
+        #expect(!exit.stderr.contains("processed"))
+        for id in 0..<2 {
+            #expect(exit.stderr.contains("accord.correlation_id=held-\(id) "))
         }
+        #expect(ServeFixtures.count("accord.stage=received", in: exit.stderr) == 2, "\(exit.stderr)")
+        // They were acked on receipt (at-most-once): once the broker has seen the connection go,
+        // nothing comes back to the queue. The messages are lost.
+        try await waitUntil("the broker to drop the consumer") {
+            try await connection.inspectQueue(queue).consumerCount == 0
+        }
+        #expect(try await connection.inspectQueue(queue).messageCount == 0)
         try await connection.deleteQueue(queue)
         await connection.close()
     }
@@ -123,10 +137,11 @@ import Testing
     }
 
     /// Publishes `count` empty OrderCreated messages (a valid protobuf body) with correlation ids held-0...
+    /// and message ids m-0...
     static func publish(_ count: Int, to routingKey: String, on connection: AMQPConnection) async throws {
         for id in 0..<count {
             let message = AMQPMessage(body: [], properties: AMQPProperties(
-                contentType: "application/x-protobuf", correlationID: "held-\(id)"))
+                contentType: "application/x-protobuf", correlationID: "held-\(id)", messageID: "m-\(id)"))
             let outcome = await connection.publish(message, exchange: "drain.events", routingKey: routingKey)
             #expect(outcome == .ack)
         }
