@@ -122,7 +122,9 @@ public struct SystemPlan: Sendable {
             peers.services[service.name] = nil
             command += peers.peerArguments.flatMap { ["--peer", $0] }
             return ProcessLaunch(
-                service: service.name, replica: replica, command: command, environment: [:],
+                service: service.name, replica: replica, command: command,
+                // The service shuts itself down if this accord dies without stopping it.
+                environment: ["ACCORD_OWNER_PID": String(getpid())],
                 directory: system.folder, readiness: .outputLine(containing: "READY \(service.name)"),
                 readyTimeout: reference.readyTimeout, location: service.location, grpcPort: grpcPort, httpPort: httpPort)
         }

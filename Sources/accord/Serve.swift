@@ -79,6 +79,12 @@ extension AccordCommand {
                     services: [.init(service: reference, serviceName: "reference service \(name)")],
                     gracefulShutdownSignals: abrupt ? [] : [.sigterm, .sigint],
                     logger: logger))
+                // Launched by a runner (check, load, serve DIR): when that accord dies, however it
+                // dies, this service must not outlive it holding ports and queue consumers.
+                let orphanWatch = OwnerWatch.fromEnvironment().map { watch in
+                    Task { await watch.signalSelfWhenOwnerDies() }
+                }
+                defer { orphanWatch?.cancel() }
                 do {
                     try await group.run()
                 } catch let error as ReferenceSetupError {

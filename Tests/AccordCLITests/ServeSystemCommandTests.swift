@@ -4,7 +4,7 @@ import Testing
 
 /// `accord serve DIR`: the whole shop as processes, reachable through its gateway, stopped
 /// gracefully by one SIGTERM.
-@Suite struct ServeSystemCommandTests {
+@Suite(.serialized) struct ServeSystemCommandTests {
     @Test func theShopServesUntilSIGTERMAndStopsEveryProcess() async throws {
         guard try ExternalTool.available("protoc"), try ExternalTool.available("curl"), try TestBroker.available()
         else { return }
@@ -37,6 +37,20 @@ import Testing
         // Every service's log lines come out on accord's stderr under its name: one id, one story.
         for service in ["gateway", "orders", "notifier", "audit"] { #expect(traced(service), "\(service)") }
         for pid in children { #expect(kill(pid, 0) != 0, "child \(pid) still runs") }
+    }
+
+    /// Killed outright, accord cannot stop its services: they notice their owner is gone and stop.
+    @Test func theServicesStopWhenTheAccordThatStartedThemIsKilled() async throws {
+        guard try ExternalTool.available("protoc"), try TestBroker.available() else { return }
+        let broker = try await TestBroker.endpoint()
+        let serve = try ChildProcess([Repository.accordBinary, "serve", Repository.root.appendingPathComponent(
+            "contracts/shop").path], environment: ["AMQP_URL": broker.url])
+        _ = try await serve.waitForOutput(containing: "READY shop", timeout: 60)
+        let children = try Self.children(of: serve.pid)
+        #expect(children.count == 4)
+        serve.signal(SIGKILL)
+        _ = try await serve.wait(timeout: 10)
+        try await waitUntil("the orphaned services stop") { children.allSatisfy { kill($0, 0) != 0 } }
     }
 
     /// The services accord launched: its direct children that run `accord serve --service`.
