@@ -58,7 +58,8 @@ public struct DynamicCheck: Sendable {
         for service in system.services {
             for example in service.examples {
                 sequence += 1
-                let findings = await run(example, sequence: sequence, values: &values, clients: clients)
+                let exchange = await call(example, sequence: sequence, values: values, clients: clients)
+                let findings = judge(example, exchange, sequence: sequence, values: &values)
                 report.findings += findings
                 let answered = !findings.contains { DynamicFindingKind.exampleOutcomes.contains($0.kind) }
                 report.examples.append((example.name, example.interaction, answered))
@@ -76,23 +77,36 @@ public struct DynamicCheck: Sendable {
 
     // MARK: Examples
 
-    private func run(_ example: ContractExample, sequence: UInt64, values: inout ExampleValues,
-                     clients: ClientPool) async -> [Finding] {
+    /// Makes an example's call; a failure to render or send it is its result.
+    private func call(_ example: ContractExample, sequence: UInt64, values: ExampleValues,
+                      clients: ClientPool) async -> Result<Exchange, any Error> {
         let findings = PayloadFindings(system: system, example: example)
-        let exchange: Exchange
         do {
             switch example.call {
             case .rpc(let method, let request):
-                exchange = try await call(method, request: try values.render(request, sequence: sequence),
-                                          example: example, clients: clients, findings: findings)
+                return .success(try await call(method, request: try values.render(request, sequence: sequence),
+                                               example: example, clients: clients, findings: findings))
             case .route(let operation, let params, let body):
-                exchange = try await call(
+                return .success(try await call(
                     operation, params: try params.mapValues { try values.render($0, sequence: sequence) },
                     body: try body.map { try values.render($0, sequence: sequence) }, example: example,
-                    clients: clients, findings: findings)
+                    clients: clients, findings: findings))
             }
         } catch {
-            return [findings.failed(example, "\(error)")]
+            return .failure(error)
+        }
+    }
+
+    /// Compares what the call produced with the example's expectations, and keeps its response
+    /// for later examples. (Apart from `call`: the async part takes no inout, which also keeps
+    /// Swift 6.3's optimizer from crashing on it.)
+    private func judge(_ example: ContractExample, _ outcome: Result<Exchange, any Error>, sequence: UInt64,
+                       values: inout ExampleValues) -> [Finding] {
+        let findings = PayloadFindings(system: system, example: example)
+        let exchange: Exchange
+        switch outcome {
+        case .success(let made): exchange = made
+        case .failure(let error): return [findings.failed(example, "\(error)")]
         }
         var result = exchange.wire
         if exchange.status != example.expectedStatus {
