@@ -79,8 +79,8 @@ public final class GRPCClient: Sendable {
     ) async -> GRPCStreamingCall {
         let (responses, continuation) = AsyncStream<ByteBuffer>.makeStream()
         let request = GRPCClientRequest(
-            path: path, metadata: metadata, timeout: timeout, body: nil, endStream: false,
-            startedAt: MonotonicTime.now())
+            headers: requestHeaders(path: path, metadata: metadata, timeout: timeout), timeout: timeout, body: nil,
+            endStream: false, startedAt: MonotonicTime.now())
         switch await connection(startedAt: request.startedAt) {
         case .success(let handler):
             do {
@@ -106,14 +106,19 @@ public final class GRPCClient: Sendable {
         var body = ByteBuffer()
         for message in messages { GRPCMessageFramer.frame(message, into: &body) }
         let request = GRPCClientRequest(
-            path: path, metadata: metadata, timeout: timeout, body: body, endStream: true, startedAt: startedAt)
-        switch await connection(startedAt: startedAt) {
+            headers: requestHeaders(path: path, metadata: metadata, timeout: timeout), timeout: timeout, body: body,
+            endStream: true, startedAt: startedAt)
+        return await call(request, sink: sink)
+    }
+
+    private func call(_ request: GRPCClientRequest, sink: GRPCResponseSink) async -> GRPCCallResult {
+        switch await connection(startedAt: request.startedAt) {
         case .success(let handler):
             do {
                 return try await handler.eventLoop.flatSubmit { handler.value.startCall(request, sink: sink).result }
                     .get()
             } catch {
-                return Self.failed(startedAt: startedAt, outcome: .connectionLost, "\(error)")
+                return Self.failed(startedAt: request.startedAt, outcome: .connectionLost, "\(error)")
             }
         case .failure(let result):
             return result
@@ -126,23 +131,63 @@ public final class GRPCClient: Sendable {
         path: String, request: ByteBuffer, metadata: GRPCMetadata = GRPCMetadata(), timeout: Duration? = nil,
         on eventLoop: EventLoop
     ) -> EventLoopFuture<GRPCCallResult> {
-        let startedAt = MonotonicTime.now()
-        let slot = slots[nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue % slots.count]
-        if let handler = slot.readyHandler() {
-            var framed = ByteBuffer()
-            GRPCMessageFramer.frame(request, into: &framed)
-            let request = GRPCClientRequest(
-                path: path, metadata: metadata, timeout: timeout, body: framed, endStream: true, startedAt: startedAt)
-            if handler.eventLoop.inEventLoop {
-                return handler.value.startCall(request, sink: .collect).result
-            }
-            return handler.eventLoop.flatSubmit { handler.value.startCall(request, sink: .collect).result }
-        }
         let promise = eventLoop.makePromise(of: GRPCCallResult.self)
-        promise.completeWithTask {
-            await self.call(path: path, messages: [request], metadata: metadata, timeout: timeout, sink: .collect)
-        }
+        startUnary(
+            prepare(path: path, metadata: metadata, timeout: timeout), request: GRPCFramedMessage(request),
+            on: eventLoop, completion: .promise(promise))
         return promise.futureResult
+    }
+
+    /// A method's request headers, built once for every call made with the result.
+    public func prepare(
+        path: String, metadata: GRPCMetadata = GRPCMetadata(), timeout: Duration? = nil
+    ) -> GRPCPreparedMethod {
+        GRPCPreparedMethod(
+            path: path, metadata: metadata, timeout: timeout,
+            headers: requestHeaders(path: path, metadata: metadata, timeout: timeout))
+    }
+
+    /// The load generator's unary call: a prepared method and an already framed request,
+    /// started on `eventLoop`, whose `completion` runs on `eventLoop` (never from inside this
+    /// call). When the pooled connection lives on that loop, no promise, future or task is
+    /// made for the call.
+    public func startUnary(
+        _ method: GRPCPreparedMethod, request: GRPCFramedMessage, on eventLoop: EventLoop,
+        completion: @escaping (GRPCCallResult) -> Void
+    ) {
+        eventLoop.assertInEventLoop()
+        startUnary(method, request: request, on: eventLoop, completion: .callback(completion))
+    }
+
+    /// `completion` belongs to `eventLoop`: a callback is only given from code running on it.
+    private func startUnary(
+        _ method: GRPCPreparedMethod, request: GRPCFramedMessage, on eventLoop: EventLoop,
+        completion: GRPCCallCompletion
+    ) {
+        let call = GRPCClientRequest(
+            headers: method.headers, timeout: method.timeout, body: request.framed, endStream: true,
+            startedAt: MonotonicTime.now())
+        let slot = slots[nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue % slots.count]
+        let handler = slot.readyHandler()
+        if let handler, handler.eventLoop === eventLoop, eventLoop.inEventLoop {
+            handler.value.startCall(call, sink: .collect, completion: completion)
+            return
+        }
+        // Another loop, or no connection yet: through a promise of the caller's loop.
+        let promise: EventLoopPromise<GRPCCallResult>
+        switch completion {
+        case .promise(let callerPromise):
+            promise = callerPromise
+        case .callback(let callback):
+            promise = eventLoop.makePromise()
+            let callback = NIOLoopBound(callback, eventLoop: eventLoop)
+            promise.futureResult.whenSuccess { callback.value($0) }
+        }
+        if let handler {
+            promise.completeWith(handler.eventLoop.flatSubmit { handler.value.startCall(call, sink: .collect).result })
+        } else {
+            promise.completeWithTask { await self.call(call, sink: .collect) }
+        }
     }
 
     /// Opens every pooled connection now (before a load run, so connecting is not measured).
@@ -206,6 +251,47 @@ public final class GRPCClient: Sendable {
     /// Closes every connection; open calls end with `connectionLost`.
     public func close() async {
         for slot in slots { await slot.close() }
+    }
+
+    private func requestHeaders(path: String, metadata: GRPCMetadata, timeout: Duration?) -> NGHTTP2HeaderBlock {
+        var fields = [
+            HeaderField(":method", "POST"), HeaderField(":scheme", "http"), HeaderField(":path", path),
+            HeaderField(":authority", "\(configuration.host):\(configuration.port)"),
+            HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
+            HeaderField("user-agent", "accord-grpc"),
+        ]
+        if let timeout { fields.append(HeaderField("grpc-timeout", GRPCTimeout.encode(timeout))) }
+        fields += metadata.headerFields
+        return NGHTTP2HeaderBlock(fields, retainedUntilSent: true)
+    }
+}
+
+/// A method called many times alike (a load test's interaction): its request headers are
+/// laid out once, in memory nghttp2 reads without copying, instead of for every call.
+public final class GRPCPreparedMethod: Sendable {
+    public let path: String
+    public let metadata: GRPCMetadata
+    public let timeout: Duration?
+    let headers: NGHTTP2HeaderBlock
+
+    init(path: String, metadata: GRPCMetadata, timeout: Duration?, headers: NGHTTP2HeaderBlock) {
+        self.path = path
+        self.metadata = metadata
+        self.timeout = timeout
+        self.headers = headers
+    }
+}
+
+/// A request message with its gRPC length prefix: a payload sent on every call (a constant
+/// one in a load test) is framed, and copied, once.
+public struct GRPCFramedMessage: Sendable {
+    let framed: ByteBuffer
+
+    public init(_ message: ByteBuffer) {
+        var framed = ByteBuffer()
+        framed.reserveCapacity(message.readableBytes + 5)
+        GRPCMessageFramer.frame(message, into: &framed)
+        self.framed = framed
     }
 }
 

@@ -4,14 +4,29 @@ import Synchronization
 
 /// What a call asks of a connection.
 struct GRPCClientRequest: Sendable {
-    var path: String
-    var metadata: GRPCMetadata
+    /// The request HEADERS, kept alive by the call until its stream closes (nghttp2 reads
+    /// them without copying).
+    var headers: NGHTTP2HeaderBlock
     var timeout: Duration?
     /// Framed request messages sent with the HEADERS (unary and server-streaming).
     var body: ByteBuffer?
     /// True when `body` is the whole request (END_STREAM after it).
     var endStream: Bool
     var startedAt: UInt64
+}
+
+/// Who learns a call's result: an async caller through a promise, or the load generator
+/// through a callback on the connection's loop (no promise and future per call).
+enum GRPCCallCompletion {
+    case promise(EventLoopPromise<GRPCCallResult>)
+    case callback((GRPCCallResult) -> Void)
+
+    func complete(_ result: GRPCCallResult) {
+        switch self {
+        case .promise(let promise): promise.succeed(result)
+        case .callback(let callback): callback(result)
+        }
+    }
 }
 
 /// Where a call's response messages go.
@@ -37,18 +52,23 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         var result: GRPCCallResult
         var deframer: GRPCMessageDeframer
         let sink: GRPCResponseSink
-        let promise: EventLoopPromise<GRPCCallResult>
+        let completion: GRPCCallCompletion
+        /// Held until the stream ends: nghttp2 reads the header bytes in place when it sends them.
+        let headers: NGHTTP2HeaderBlock
         var sawHeaders = false
         var trailersStatus: GRPCStatus?
         var resetCode: HTTP2ErrorCode?
         var localStatus: (GRPCStatus, GRPCCallOutcome)?
-        var deadline: Scheduled<Void>?
 
-        init(result: GRPCCallResult, maxMessageSize: Int, sink: GRPCResponseSink, promise: EventLoopPromise<GRPCCallResult>) {
+        init(
+            result: GRPCCallResult, maxMessageSize: Int, sink: GRPCResponseSink, completion: GRPCCallCompletion,
+            headers: NGHTTP2HeaderBlock
+        ) {
             self.result = result
             self.deframer = GRPCMessageDeframer(maxMessageSize: maxMessageSize)
             self.sink = sink
-            self.promise = promise
+            self.completion = completion
+            self.headers = headers
         }
     }
 
@@ -61,8 +81,11 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     var context: ChannelHandlerContext?
     private var streams: [Int32: Stream] = [:]
     private var goawayLastStreamID: Int32?
+    private var deadlines = CallDeadlines()
+    /// One timer for all calls' deadlines, armed for the earliest.
+    private var deadlineTimer: Scheduled<Void>?
     var outbound = ByteBuffer()
-    private let baseHeaders: [HeaderField]
+    var outputSchedule = NGHTTP2OutputSchedule()
     /// Completed by the server's first SETTINGS: opening streams before then could exceed
     /// a SETTINGS_MAX_CONCURRENT_STREAMS we have not seen yet, and get them refused.
     private var settingsPromise: EventLoopPromise<Void>?
@@ -75,12 +98,6 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         self.configuration = configuration
         self.logger = logger
         self.onEvent = onEvent
-        self.baseHeaders = [
-            HeaderField(":method", "POST"), HeaderField(":scheme", "http"),
-            HeaderField(":authority", "\(configuration.host):\(configuration.port)"),
-            HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
-            HeaderField("user-agent", "accord-grpc"),
-        ]
     }
 
     /// Succeeds once the server's SETTINGS have arrived; fails if the connection closes first.
@@ -93,6 +110,7 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         health.markUnusable()
+        deadlineTimer?.cancel()
         settingsPromise?.fail(ChannelError.eof)
         let open = streams.keys.sorted()
         for id in open { complete(id, status: GRPCStatus(.unavailable, "the connection closed"), outcome: .connectionLost) }
@@ -107,44 +125,52 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     func startCall(
         _ request: GRPCClientRequest, sink: GRPCResponseSink
     ) -> (streamID: Int32?, result: EventLoopFuture<GRPCCallResult>) {
-        let eventLoop = context!.eventLoop
-        let promise = eventLoop.makePromise(of: GRPCCallResult.self)
+        let promise = context!.eventLoop.makePromise(of: GRPCCallResult.self)
+        let streamID = startCall(request, sink: sink, completion: .promise(promise))
+        return (streamID, promise.futureResult)
+    }
+
+    /// Opens the stream; `completion` learns the result when the call ends, on this loop, and
+    /// never from inside this method. Returns nil when the connection refused the stream.
+    @discardableResult
+    func startCall(_ request: GRPCClientRequest, sink: GRPCResponseSink, completion: GRPCCallCompletion) -> Int32? {
         var result = GRPCCallResult(
             status: GRPCStatus(.unknown), outcome: .completed, timings: GRPCCallTimings(started: request.startedAt),
             connectionID: connectionID)
         guard let session, health.isUsable else {
-            result.status = GRPCStatus(.unavailable, "the connection is going away")
-            result.outcome = .refused
-            result.timings.ended = MonotonicTime.now()
-            promise.succeed(result)
-            return (nil, promise.futureResult)
+            refuse(&result, "the connection is going away", completion: completion)
+            return nil
         }
-        var headers = baseHeaders
-        headers.insert(HeaderField(":path", request.path), at: 2)
-        if let timeout = request.timeout { headers.append(HeaderField("grpc-timeout", GRPCTimeout.encode(timeout))) }
-        headers += request.metadata.headerFields
         let streamID: Int32
         do {
-            streamID = try session.submitRequest(headers, body: request.body, endStream: request.endStream)
+            streamID = try session.submitRequest(request.headers, body: request.body, endStream: request.endStream)
         } catch {
             // nghttp2 refuses new streams once a GOAWAY has been received or sent.
-            result.status = GRPCStatus(.unavailable, "stream not opened: \(error)")
-            result.outcome = .refused
-            result.timings.ended = MonotonicTime.now()
-            promise.succeed(result)
-            return (nil, promise.futureResult)
+            refuse(&result, "stream not opened: \(error)", completion: completion)
+            return nil
         }
         result.streamID = streamID
-        let stream = Stream(result: result, maxMessageSize: configuration.maxMessageSize, sink: sink, promise: promise)
+        let stream = Stream(
+            result: result, maxMessageSize: configuration.maxMessageSize, sink: sink, completion: completion,
+            headers: request.headers)
         streams[streamID] = stream
         if let timeout = request.timeout {
-            let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
-            stream.deadline = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-                loopBound.value.deadlinePassed(streamID)
-            }
+            // The deadline counts from the call's start, connecting included.
+            let deadline = request.startedAt &+ UInt64(max(0, timeout.nanoseconds))
+            armDeadlineTimer(deadlines.add(streamID: streamID, deadline: deadline))
         }
-        pump()
-        return (streamID, promise.futureResult)
+        flushSoon()
+        return streamID
+    }
+
+    /// Ends a call the connection could not take, on a later turn of the loop: a caller that
+    /// starts another call from its completion must not recurse here.
+    private func refuse(_ result: inout GRPCCallResult, _ message: String, completion: GRPCCallCompletion) {
+        result.status = GRPCStatus(.unavailable, message)
+        result.outcome = .refused
+        result.timings.ended = MonotonicTime.now()
+        let deferred = NIOLoopBound((completion, result), eventLoop: context!.eventLoop)
+        context!.eventLoop.execute { deferred.value.0.complete(deferred.value.1) }
     }
 
     func close() -> EventLoopFuture<Void> {
@@ -156,21 +182,37 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     func sendMessage(_ framed: ByteBuffer?, streamID: Int32, end: Bool) {
         guard streams[streamID] != nil else { return }
         session?.appendBody(streamID: streamID, framed, finish: end)
-        pump()
+        flushSoon()
     }
 
     func cancel(streamID: Int32) {
         guard let stream = streams[streamID] else { return }
         stream.localStatus = (GRPCStatus(.cancelled, "cancelled by the client"), .reset(.cancel))
         session?.submitReset(streamID: streamID, code: .cancel)
-        pump()
+        flushSoon()
+    }
+
+    private func armDeadlineTimer(_ action: CallDeadlines.Action) {
+        guard case .arm(let at) = action, let context else { return }
+        deadlineTimer?.cancel()
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        deadlineTimer = context.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(at)) {
+            handler.value.deadlineTimerFired()
+        }
+    }
+
+    private func deadlineTimerFired() {
+        deadlineTimer = nil
+        let (expired, next) = deadlines.timerFired(now: MonotonicTime.now()) { streams[$0] != nil }
+        for streamID in expired { deadlinePassed(streamID) }
+        armDeadlineTimer(next)
     }
 
     private func deadlinePassed(_ streamID: Int32) {
         guard let stream = streams[streamID] else { return }
         stream.localStatus = (GRPCStatus(.deadlineExceeded, "deadline exceeded"), .deadlineExceeded)
         session?.submitReset(streamID: streamID, code: .cancel)
-        pump()
+        flushSoon()
     }
 
     // MARK: - Events
@@ -298,11 +340,11 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
 
     private func complete(_ streamID: Int32, status: GRPCStatus, outcome: GRPCCallOutcome) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
-        stream.deadline?.cancel()
+        deadlines.ended(streamID: streamID) { streams[$0] != nil }
         stream.result.status = status
         stream.result.outcome = outcome
         stream.result.timings.ended = MonotonicTime.now()
         if case .stream(let continuation) = stream.sink { continuation.finish() }
-        stream.promise.succeed(stream.result)
+        stream.completion.complete(stream.result)
     }
 }

@@ -68,6 +68,7 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, ChannelOutboundH
     private var shutdown = ServerShutdownStateMachine()
     private var pingTimeout: Scheduled<Void>?
     var outbound: ByteBuffer
+    var outputSchedule = NGHTTP2OutputSchedule()
 
     init(configuration: GRPCServer.Configuration, handlers: [String: GRPCHandler], logger: Logger) {
         self.configuration = configuration

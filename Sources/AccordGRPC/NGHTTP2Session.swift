@@ -41,6 +41,35 @@ final class NGHTTP2Session {
         var finished = false
         var hasTrailers = false
         var deferred = false
+
+        /// nghttp2's data provider: copies up to `length` bytes, and says whether the body
+        /// ended (EOF, and `trailersDue` when trailers follow) or must wait for more (DEFERRED).
+        mutating func read(
+            into destination: UnsafeMutablePointer<UInt8>, length: Int, flags: UnsafeMutablePointer<UInt32>,
+            trailersDue: () -> Void
+        ) -> Int {
+            let count = min(length, buffer.readableBytes)
+            if count > 0 {
+                buffer.readWithUnsafeReadableBytes { source in
+                    destination.update(from: source.bindMemory(to: UInt8.self).baseAddress!, count: count)
+                    return count
+                }
+            }
+            guard buffer.readableBytes == 0 else { return count }
+            if finished {
+                flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+                if hasTrailers {
+                    flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
+                    trailersDue()
+                }
+                return count
+            }
+            if count == 0 {
+                deferred = true
+                return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+            }
+            return count
+        }
     }
 
     private var session: OpaquePointer?
@@ -147,14 +176,18 @@ final class NGHTTP2Session {
     // MARK: - Submitting frames
 
     /// Opens a client stream. The body, if any, is sent from `appendBody` calls; with
-    /// `endStream` the HEADERS frame itself ends the stream.
-    func submitRequest(_ headers: [HeaderField], body: ByteBuffer?, endStream: Bool) throws(NGHTTP2Error) -> Int32 {
-        let streamID = withNameValues(headers) { nva, count in
-            if endStream && body == nil {
-                return nghttp2_submit_request(session, nil, nva, count, nil, nil)
-            }
+    /// `endStream` the HEADERS frame itself ends the stream. nghttp2 reads `headers` when it
+    /// sends the HEADERS frame: the caller keeps the block alive until the stream closes.
+    func submitRequest(
+        _ headers: NGHTTP2HeaderBlock, body: ByteBuffer?, endStream: Bool
+    ) throws(NGHTTP2Error) -> Int32 {
+        let nva = headers.pairs
+        let streamID: Int32
+        if endStream && body == nil {
+            streamID = nghttp2_submit_request(session, nil, nva.baseAddress, nva.count, nil, nil)
+        } else {
             var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: onReadBody)
-            return nghttp2_submit_request(session, nil, nva, count, &provider, nil)
+            streamID = nghttp2_submit_request(session, nil, nva.baseAddress, nva.count, &provider, nil)
         }
         try check(streamID)
         if !(endStream && body == nil) {
@@ -307,63 +340,71 @@ final class NGHTTP2Session {
         streamID: Int32, into destination: UnsafeMutablePointer<UInt8>, length: Int,
         flags: UnsafeMutablePointer<UInt32>
     ) -> Int {
-        guard var body = outbound.removeValue(forKey: streamID) else {
+        // In place: one lookup, and the queued bytes are not copied out and back.
+        guard let index = outbound.index(forKey: streamID) else {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             return 0
         }
-        let count = min(length, body.buffer.readableBytes)
-        if count > 0 {
-            body.buffer.readWithUnsafeReadableBytes { source in
-                destination.update(from: source.bindMemory(to: UInt8.self).baseAddress!, count: count)
-                return count
-            }
+        return outbound.values[index].read(into: destination, length: length, flags: flags) {
+            events.append(.trailersDue(streamID: streamID))
         }
-        if body.buffer.readableBytes == 0 {
-            if body.finished {
-                flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
-                if body.hasTrailers {
-                    flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-                    events.append(.trailersDue(streamID: streamID))
-                }
-                return count
-            }
-            if count == 0 {
-                body.deferred = true
-                outbound[streamID] = body
-                return Int(NGHTTP2_ERR_DEFERRED.rawValue)
-            }
-        }
-        outbound[streamID] = body
-        return count
     }
 
     // MARK: - Helpers
 
     private func withNameValues<R>(_ fields: [HeaderField], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
-        // One contiguous copy of all names and values, then name/value pairs pointing into it:
-        // nghttp2 copies the block during the submit call.
-        var storage: [UInt8] = []
-        storage.reserveCapacity(fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count })
-        for field in fields {
-            storage.append(contentsOf: field.name.utf8)
-            storage.append(contentsOf: field.value.utf8)
+        // nghttp2 copies the fields during the submit call, so a block for this call alone will do.
+        let block = NGHTTP2HeaderBlock(fields, retainedUntilSent: false)
+        return withExtendedLifetime(block) { body(block.pairs.baseAddress!, block.pairs.count) }
+    }
+}
+
+/// Header fields laid out as nghttp2 name/value pairs in memory this object owns.
+///
+/// A block built once and sent many times (every call of a load test's method) is
+/// `retainedUntilSent`: nghttp2 is told not to copy the names and values (NO_COPY), so
+/// submitting a request costs neither building nor copying its fields; whoever submits it
+/// keeps the block alive until the stream closes, as nghttp2 reads it when it sends HEADERS.
+final class NGHTTP2HeaderBlock: @unchecked Sendable {
+    let fields: [HeaderField]
+    /// Immutable after init (hence the unchecked Sendable): names and values back to back.
+    private let bytes: UnsafeMutableRawBufferPointer
+    let pairs: UnsafeMutableBufferPointer<nghttp2_nv>
+
+    init(_ fields: [HeaderField], retainedUntilSent: Bool) {
+        self.fields = fields
+        let flags = UInt8(
+            retainedUntilSent
+                ? NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue | NGHTTP2_NV_FLAG_NO_COPY_VALUE.rawValue
+                : NGHTTP2_NV_FLAG_NONE.rawValue)
+        let size = fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+        bytes = .allocate(byteCount: max(size, 1), alignment: 1)
+        // At least one element, so there is always a base address to hand nghttp2 and to free.
+        let storage = UnsafeMutablePointer<nghttp2_nv>.allocate(capacity: max(fields.count, 1))
+        var offset = 0
+        for (index, field) in fields.enumerated() {
+            let name = Self.place(field.name, in: bytes, at: &offset)
+            let value = Self.place(field.value, in: bytes, at: &offset)
+            (storage + index).initialize(
+                to: nghttp2_nv(
+                    name: name.baseAddress, value: value.baseAddress, namelen: name.count, valuelen: value.count,
+                    flags: flags))
         }
-        return storage.withUnsafeMutableBufferPointer { bytes in
-            var offset = 0
-            var nva: [nghttp2_nv] = []
-            nva.reserveCapacity(fields.count)
-            for field in fields {
-                let name = bytes.baseAddress! + offset
-                offset += field.name.utf8.count
-                let value = bytes.baseAddress! + offset
-                offset += field.value.utf8.count
-                nva.append(
-                    nghttp2_nv(
-                        name: name, value: value, namelen: field.name.utf8.count, valuelen: field.value.utf8.count,
-                        flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
-            }
-            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
-        }
+        pairs = UnsafeMutableBufferPointer(start: storage, count: fields.count)
+    }
+
+    deinit {
+        bytes.deallocate()
+        pairs.baseAddress!.deallocate()
+    }
+
+    private static func place(
+        _ text: String, in bytes: UnsafeMutableRawBufferPointer, at offset: inout Int
+    ) -> UnsafeMutableBufferPointer<UInt8> {
+        let start = offset
+        offset += text.utf8.count
+        UnsafeMutableRawBufferPointer(rebasing: bytes[start..<offset]).copyBytes(from: text.utf8)
+        return UnsafeMutableRawBufferPointer(rebasing: bytes[start..<offset]).bindMemory(to: UInt8.self)
     }
 }
 

@@ -14,20 +14,44 @@ public struct GRPCUnaryInteraction: LoadInteraction {
     /// The request message for sequence number n (templating happens here); nil when the
     /// template does not render into a valid message, which counts as a `payload` error.
     public let payload: @Sendable (UInt64) -> ByteBuffer?
+    /// The request of every call when it does not change (framed once per worker), else nil.
+    public let constantPayload: ByteBuffer?
 
+    /// An interaction whose request is rendered for each call.
     public init(
         name: String, host: String = "127.0.0.1", port: Int, path: String, connectionsPerWorker: Int = 1,
         timeout: Duration? = nil, metadata: GRPCMetadata = GRPCMetadata(),
         payload: @escaping @Sendable (UInt64) -> ByteBuffer?
     ) {
+        self.init(
+            name: name, target: (host, port, path), connectionsPerWorker: connectionsPerWorker, timeout: timeout,
+            metadata: metadata, payload: payload, constantPayload: nil)
+    }
+
+    /// An interaction that sends the same request on every call.
+    public init(
+        name: String, host: String = "127.0.0.1", port: Int, path: String, connectionsPerWorker: Int = 1,
+        timeout: Duration? = nil, metadata: GRPCMetadata = GRPCMetadata(), request: ByteBuffer
+    ) {
+        self.init(
+            name: name, target: (host, port, path), connectionsPerWorker: connectionsPerWorker, timeout: timeout,
+            metadata: metadata, payload: { _ in request }, constantPayload: request)
+    }
+
+    private init(
+        name: String, target: (host: String, port: Int, path: String), connectionsPerWorker: Int,
+        timeout: Duration?, metadata: GRPCMetadata, payload: @escaping @Sendable (UInt64) -> ByteBuffer?,
+        constantPayload: ByteBuffer?
+    ) {
         self.name = name
-        self.host = host
-        self.port = port
-        self.path = path
+        self.host = target.host
+        self.port = target.port
+        self.path = target.path
         self.connectionsPerWorker = connectionsPerWorker
         self.timeout = timeout
         self.metadata = metadata
         self.payload = payload
+        self.constantPayload = constantPayload
     }
 
     public func makeDriver(on eventLoop: EventLoop) -> any LoadInteractionDriver {
@@ -38,6 +62,9 @@ public struct GRPCUnaryInteraction: LoadInteraction {
         let interaction: GRPCUnaryInteraction
         let eventLoop: EventLoop
         let client: GRPCClient
+        /// Headers built once for the run; a constant request framed once.
+        let method: GRPCPreparedMethod
+        let constantRequest: GRPCFramedMessage?
 
         init(interaction: GRPCUnaryInteraction, eventLoop: EventLoop) {
             self.interaction = interaction
@@ -46,6 +73,9 @@ public struct GRPCUnaryInteraction: LoadInteraction {
                 configuration: .init(
                     host: interaction.host, port: interaction.port, connections: interaction.connectionsPerWorker),
                 group: eventLoop)
+            self.method = client.prepare(
+                path: interaction.path, metadata: interaction.metadata, timeout: interaction.timeout)
+            self.constantRequest = interaction.constantPayload.map(GRPCFramedMessage.init)
         }
 
         func connect() -> EventLoopFuture<Void> {
@@ -55,16 +85,12 @@ public struct GRPCUnaryInteraction: LoadInteraction {
         }
 
         func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
-            guard let request = interaction.payload(sequence) else {
+            guard let request = constantRequest ?? interaction.payload(sequence).map(GRPCFramedMessage.init) else {
                 let now = MonotonicTime.now()
                 return done(RequestOutcome(error: "payload", sentAt: now, endedAt: now))
             }
-            let done = NIOLoopBound(done, eventLoop: eventLoop)
-            client.startUnary(
-                path: interaction.path, request: request, metadata: interaction.metadata,
-                timeout: interaction.timeout, on: eventLoop
-            ).hop(to: eventLoop).whenSuccess { result in
-                done.value(RequestOutcome(
+            client.startUnary(method, request: request, on: eventLoop) { result in
+                done(RequestOutcome(
                     error: result.errorKind, sentAt: result.timings.requestSent ?? result.timings.started,
                     endedAt: result.timings.ended))
             }

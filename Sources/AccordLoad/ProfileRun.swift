@@ -51,14 +51,18 @@ public enum ProfileRun {
                 } catch {
                     throw SetupError(message: "\(entry.location.fileLine): \(entry.name): the request is not a valid \(type.fullName): \(error)")
                 }
-                let constant = request.isConstant ? try encode(0) : nil
                 var grpcMetadata = GRPCMetadata()
                 for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { grpcMetadata.add(key, value) }
-                interaction = GRPCUnaryInteraction(
-                    name: entry.name, host: host, port: port, path: path,
-                    connectionsPerWorker: max(1, profile.grpcConnections / workers), timeout: profile.timeout,
-                    metadata: grpcMetadata,
-                    payload: { sequence in constant ?? (try? encode(sequence)) })
+                let connections = max(1, profile.grpcConnections / workers)
+                if request.isConstant {
+                    interaction = GRPCUnaryInteraction(
+                        name: entry.name, host: host, port: port, path: path, connectionsPerWorker: connections,
+                        timeout: profile.timeout, metadata: grpcMetadata, request: try encode(0))
+                } else {
+                    interaction = GRPCUnaryInteraction(
+                        name: entry.name, host: host, port: port, path: path, connectionsPerWorker: connections,
+                        timeout: profile.timeout, metadata: grpcMetadata, payload: { try? encode($0) })
+                }
             case .http(let host, let port, let method, let path, let headers, let body):
                 let target: HTTPTarget
                 do {
