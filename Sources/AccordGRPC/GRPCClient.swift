@@ -38,7 +38,7 @@ public final class GRPCClient: Sendable {
     private let logger: Logger
     private let onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?
     private let slots: [ConnectionSlot]
-    private let nextSlot = Atomic<Int>(0)
+    private let picker: SlotPicker
     private let connectionCounter = Atomic<Int>(0)
 
     /// `onEvent` observes GOAWAY, resets and closes on every connection (called on event loops).
@@ -52,6 +52,7 @@ public final class GRPCClient: Sendable {
         self.logger = logger
         self.onEvent = onEvent
         self.slots = (0..<configuration.connections).map { _ in ConnectionSlot() }
+        self.picker = SlotPicker(count: configuration.connections)
     }
 
     /// A unary call: one request message, one response message.
@@ -167,8 +168,7 @@ public final class GRPCClient: Sendable {
         let call = GRPCClientRequest(
             headers: method.headers, timeout: method.timeout, body: request.framed, endStream: true,
             startedAt: MonotonicTime.now())
-        let slot = slots[nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue % slots.count]
-        let handler = slot.readyHandler()
+        let handler = slots[picker.take()].readyHandler()
         if let handler, handler.eventLoop === eventLoop, eventLoop.inEventLoop {
             handler.value.startCall(call, sink: .collect, completion: completion)
             return
@@ -192,7 +192,7 @@ public final class GRPCClient: Sendable {
 
     /// Opens every pooled connection now (before a load run, so connecting is not measured).
     public func connectAll() async throws {
-        for slot in slots { _ = try await slot.handler(connect: makeConnection) }
+        for (index, slot) in slots.enumerated() { _ = try await slot.handler { makeConnection(slot: index) } }
     }
 
     static func failed(startedAt: UInt64, outcome: GRPCCallOutcome, _ message: String) -> GRPCCallResult {
@@ -209,17 +209,18 @@ public final class GRPCClient: Sendable {
     }
 
     private func connection(startedAt: UInt64) async -> ConnectionAttempt {
-        let slot = slots[nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue % slots.count]
+        let index = picker.take()
         do {
-            return .success(try await slot.handler(connect: makeConnection))
+            return .success(try await slots[index].handler { makeConnection(slot: index) })
         } catch {
             return .failure(Self.failed(startedAt: startedAt, outcome: .connectFailed("\(error)"), "connect failed: \(error)"))
         }
     }
 
-    private func makeConnection() -> EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>> {
+    private func makeConnection(slot: Int) -> EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>> {
         let id = connectionCounter.wrappingAdd(1, ordering: .relaxed).oldValue
         let configuration = self.configuration, logger = self.logger, onEvent = self.onEvent
+        let slot = SlotPicker.Slot(picker: picker, index: slot)
         return ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(configuration.connectTimeout)
@@ -227,7 +228,8 @@ public final class GRPCClient: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         GRPCClientConnectionHandler(
-                            connectionID: id, configuration: configuration, logger: logger, onEvent: onEvent))
+                            connectionID: id, configuration: configuration, logger: logger, onEvent: onEvent,
+                            slot: slot))
                 }
             }
             .connect(host: configuration.host, port: configuration.port)
@@ -292,6 +294,35 @@ public struct GRPCFramedMessage: Sendable {
         framed.reserveCapacity(message.readableBytes + 5)
         GRPCMessageFramer.frame(message, into: &framed)
         self.framed = framed
+    }
+}
+
+/// Which pooled connection a call takes: the next in turn, except that a call started from a
+/// call's completion takes that call's connection. A load test's closed-model users then stay
+/// on their connections (as h2load's streams do), and the calls started while a connection's
+/// responses are read go out in the one write that follows the read.
+final class SlotPicker: Sendable {
+    /// A connection's place, for its handler to claim the next call.
+    struct Slot: Sendable {
+        let picker: SlotPicker
+        let index: Int
+
+        func claimNextCall() { picker.next.store(index, ordering: .relaxed) }
+    }
+
+    private let next = Atomic<Int>(0)
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+    }
+
+    /// Not one atomic step: callers racing from several threads may share a connection, which
+    /// only skews the spread.
+    func take() -> Int {
+        let taken = next.load(ordering: .relaxed)
+        next.store((taken + 1) % count, ordering: .relaxed)
+        return taken
     }
 }
 

@@ -81,9 +81,9 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     var context: ChannelHandlerContext?
     private var streams: [Int32: Stream] = [:]
     private var goawayLastStreamID: Int32?
-    private var deadlines = CallDeadlines()
-    /// One timer for all calls' deadlines, armed for the earliest.
-    private var deadlineTimer: Scheduled<Void>?
+    private var deadlines = DeadlineTimer()
+    /// This connection's place in its client's pool.
+    private let slot: SlotPicker.Slot?
     var outbound = ByteBuffer()
     var outputSchedule = NGHTTP2OutputSchedule()
     /// Completed by the server's first SETTINGS: opening streams before then could exceed
@@ -92,9 +92,10 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
 
     init(
         connectionID: Int, configuration: GRPCClient.Configuration, logger: Logger,
-        onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?
+        onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?, slot: SlotPicker.Slot? = nil
     ) {
         self.connectionID = connectionID
+        self.slot = slot
         self.configuration = configuration
         self.logger = logger
         self.onEvent = onEvent
@@ -110,7 +111,7 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         health.markUnusable()
-        deadlineTimer?.cancel()
+        deadlines.cancel()
         settingsPromise?.fail(ChannelError.eof)
         let open = streams.keys.sorted()
         for id in open { complete(id, status: GRPCStatus(.unavailable, "the connection closed"), outcome: .connectionLost) }
@@ -157,7 +158,7 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         if let timeout = request.timeout {
             // The deadline counts from the call's start, connecting included.
             let deadline = request.startedAt &+ UInt64(max(0, timeout.nanoseconds))
-            armDeadlineTimer(deadlines.add(streamID: streamID, deadline: deadline))
+            deadlines.add(streamID: streamID, deadline: deadline, on: context!.eventLoop) { deadlinesDue }
         }
         flushSoon()
         return streamID
@@ -192,20 +193,16 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         flushSoon()
     }
 
-    private func armDeadlineTimer(_ action: CallDeadlines.Action) {
-        guard case .arm(let at) = action, let context else { return }
-        deadlineTimer?.cancel()
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        deadlineTimer = context.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(at)) {
-            handler.value.deadlineTimerFired()
-        }
+    /// The deadline timer's callback.
+    private var deadlinesDue: @Sendable () -> Void {
+        let handler = NIOLoopBound(self, eventLoop: context!.eventLoop)
+        return { handler.value.expireDeadlines() }
     }
 
-    private func deadlineTimerFired() {
-        deadlineTimer = nil
-        let (expired, next) = deadlines.timerFired(now: MonotonicTime.now()) { streams[$0] != nil }
+    private func expireDeadlines() {
+        guard let context else { return }
+        let expired = deadlines.fired(isOpen: { streams[$0] != nil }, on: context.eventLoop) { deadlinesDue }
         for streamID in expired { deadlinePassed(streamID) }
-        armDeadlineTimer(next)
     }
 
     private func deadlinePassed(_ streamID: Int32) {
@@ -345,6 +342,8 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         stream.result.outcome = outcome
         stream.result.timings.ended = MonotonicTime.now()
         if case .stream(let continuation) = stream.sink { continuation.finish() }
+        // The load generator starts its next call from this completion: on this connection.
+        if case .callback = stream.completion { slot?.claimNextCall() }
         stream.completion.complete(stream.result)
     }
 }
