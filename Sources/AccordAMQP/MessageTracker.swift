@@ -16,6 +16,8 @@ public final class MessageTracker: Sendable {
     private struct State {
         var eventIndex: [String: Int] = [:]
         var ledgers: [MessageLedger] = []
+        /// Per event, the start of its ids (`<run>-<event index>-`), built once.
+        var idPrefixes: [String] = []
     }
     private let state = Mutex(State())
 
@@ -29,12 +31,13 @@ public final class MessageTracker: Sendable {
 
     /// Adds the id and send-time headers to `message` and returns its ticket for `record(_:for:)`.
     public func stamp(_ message: inout AMQPMessage, event: String) -> TrackedMessage {
-        let (index, sequence) = state.withLock { state -> (Int, UInt64) in
-            let index = Self.index(of: event, in: &state)
-            return (index, state.ledgers[index].nextSequence())
+        let (index, sequence, prefix) = state.withLock { state -> (Int, UInt64, String) in
+            let index = self.index(of: event, in: &state)
+            return (index, state.ledgers[index].nextSequence(), state.idPrefixes[index])
         }
-        let id = "\(runID)-\(index)-\(sequence)"
-        var headers = message.properties.headers ?? [:]
+        let id = prefix + String(sequence)
+        // Taken out of the message so that adding to it does not copy it, and sized for the two.
+        var headers = message.properties.headers.take() ?? AMQPTable(minimumCapacity: 2)
         headers[Self.idHeader] = .string(id)
         headers[Self.sentAtHeader] = .int64(Self.wallClockNanos())
         message.properties.headers = headers
@@ -64,7 +67,7 @@ public final class MessageTracker: Sendable {
     public func recordConsumed(id: String?, sentAtNanos: Int64?, redelivered: Bool, event: String) {
         let latency = sentAtNanos.map { UInt64(max(Self.wallClockNanos() - $0, 0)) / 1000 }
         state.withLock { state in
-            let index = Self.index(of: event, in: &state)
+            let index = self.index(of: event, in: &state)
             let sequence = id.flatMap { parse($0, eventIndex: index) }
             state.ledgers[index].recordConsumed(sequence: sequence, redelivered: redelivered,
                                                 latencyMicros: sequence == nil ? nil : latency)
@@ -73,7 +76,7 @@ public final class MessageTracker: Sendable {
 
     public func account(for event: String, idLimit: Int = 1000) -> MessageAccount {
         state.withLock { state in
-            let index = Self.index(of: event, in: &state)
+            let index = self.index(of: event, in: &state)
             return state.ledgers[index].account(idLimit: idLimit)
         }
     }
@@ -92,11 +95,13 @@ public final class MessageTracker: Sendable {
         return UInt64(parts[2])
     }
 
-    private static func index(of event: String, in state: inout State) -> Int {
+    private func index(of event: String, in state: inout State) -> Int {
         if let index = state.eventIndex[event] { return index }
+        let index = state.ledgers.count
         state.ledgers.append(MessageLedger())
-        state.eventIndex[event] = state.ledgers.count - 1
-        return state.ledgers.count - 1
+        state.idPrefixes.append("\(runID)-\(index)-")
+        state.eventIndex[event] = index
+        return index
     }
 
     static func wallClockNanos() -> Int64 {
