@@ -297,20 +297,26 @@ public struct GRPCFramedMessage: Sendable {
     }
 }
 
-/// Which pooled connection a call takes: the next in turn, except that a call started from a
-/// call's completion takes that call's connection. A load test's closed-model users then stay
-/// on their connections (as h2load's streams do), and the calls started while a connection's
-/// responses are read go out in the one write that follows the read.
+/// Which pooled connection a call takes: the next in turn, except that a call started from
+/// inside a call's completion takes that call's connection. A load test's closed-model users
+/// then stay on their connections (as h2load's streams do), and the calls started while a
+/// connection's responses are read go out in the one write that follows the read.
 final class SlotPicker: Sendable {
-    /// A connection's place, for its handler to claim the next call.
+    /// A connection's place, for its handler to claim the calls started from a completion.
     struct Slot: Sendable {
         let picker: SlotPicker
         let index: Int
 
-        func claimNextCall() { picker.next.store(index, ordering: .relaxed) }
+        /// Calls started inside `body` take this connection.
+        func claim(during body: () -> Void) {
+            picker.claimed.store(index, ordering: .relaxed)
+            body()
+            picker.claimed.store(-1, ordering: .relaxed)
+        }
     }
 
     private let next = Atomic<Int>(0)
+    private let claimed = Atomic<Int>(-1)
     private let count: Int
 
     init(count: Int) {
@@ -320,6 +326,8 @@ final class SlotPicker: Sendable {
     /// Not one atomic step: callers racing from several threads may share a connection, which
     /// only skews the spread.
     func take() -> Int {
+        let claimed = claimed.load(ordering: .relaxed)
+        if claimed >= 0 { return claimed }
         let taken = next.load(ordering: .relaxed)
         next.store((taken + 1) % count, ordering: .relaxed)
         return taken

@@ -79,13 +79,13 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     let logger: Logger
     var session: NGHTTP2Session?
     var context: ChannelHandlerContext?
-    private var streams: [Int32: Stream] = [:]
+    private var streams = StreamTable<Stream>()
     private var goawayLastStreamID: Int32?
     private var deadlines = DeadlineTimer()
     /// This connection's place in its client's pool.
     private let slot: SlotPicker.Slot?
     var outbound = ByteBuffer()
-    var outputSchedule = NGHTTP2OutputSchedule()
+    var ioState = NGHTTP2IOState()
     /// Completed by the server's first SETTINGS: opening streams before then could exceed
     /// a SETTINGS_MAX_CONCURRENT_STREAMS we have not seen yet, and get them refused.
     private var settingsPromise: EventLoopPromise<Void>?
@@ -214,6 +214,9 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
 
     // MARK: - Events
 
+    /// When what is being handled happened: the read that brought it, or now.
+    private var eventTime: UInt64 { ioState.reading ? ioState.readAt : MonotonicTime.now() }
+
     func didPump() {
         if session?.isAlive == false { health.markUnusable() }
     }
@@ -226,7 +229,7 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
             guard let stream = streams[streamID] else { return }
             if !stream.sawHeaders {
                 stream.sawHeaders = true
-                stream.result.timings.headersReceived = MonotonicTime.now()
+                stream.result.timings.headersReceived = eventTime
                 responseHeaders(stream, fields, endStream: endStream)
             } else {
                 stream.trailersStatus = GRPCStatus(trailers: fields)
@@ -291,7 +294,7 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         stream.deframer.append(bytes)
         do {
             while let message = try stream.deframer.next() {
-                if stream.result.timings.firstMessage == nil { stream.result.timings.firstMessage = MonotonicTime.now() }
+                if stream.result.timings.firstMessage == nil { stream.result.timings.firstMessage = eventTime }
                 switch stream.sink {
                 case .collect: stream.result.messages.append(message)
                 case .stream(let continuation): continuation.yield(message)
@@ -340,10 +343,15 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         deadlines.ended(streamID: streamID) { streams[$0] != nil }
         stream.result.status = status
         stream.result.outcome = outcome
-        stream.result.timings.ended = MonotonicTime.now()
+        // Never before the start: a call started during a read and ended by it (the connection
+        // closing) would otherwise end at the read's time.
+        stream.result.timings.ended = max(eventTime, stream.result.timings.started)
         if case .stream(let continuation) = stream.sink { continuation.finish() }
-        // The load generator starts its next call from this completion: on this connection.
-        if case .callback = stream.completion { slot?.claimNextCall() }
-        stream.completion.complete(stream.result)
+        if case .callback = stream.completion, let slot {
+            // The load generator starts its next call from the completion: on this connection.
+            slot.claim { stream.completion.complete(stream.result) }
+        } else {
+            stream.completion.complete(stream.result)
+        }
     }
 }

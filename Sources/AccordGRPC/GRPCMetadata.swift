@@ -54,8 +54,11 @@ public struct GRPCMetadata: Sendable, Hashable, Sequence {
 
     /// Header names that belong to HTTP/2 or gRPC itself, never to custom metadata.
     static func isReserved(_ name: String) -> Bool {
-        name.hasPrefix(":") || name.hasPrefix("grpc-") || name == "content-type" || name == "te"
-            || name == "user-agent" || name == "content-length"
+        // On UTF-8 bytes: every response's fields pass here, and String.hasPrefix compares
+        // by Unicode rules, which costs more than the whole test.
+        let bytes = name.utf8
+        return bytes.first == UInt8(ascii: ":") || bytes.starts(with: "grpc-".utf8) || name == "content-type"
+            || name == "te" || name == "user-agent" || name == "content-length"
     }
 
     /// The custom metadata among received header fields; `-bin` values are base64 (padded or not).

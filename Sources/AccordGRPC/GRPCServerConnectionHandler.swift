@@ -68,7 +68,7 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, ChannelOutboundH
     private var pingTimeout: Scheduled<Void>?
     private var deadlines = DeadlineTimer()
     var outbound: ByteBuffer
-    var outputSchedule = NGHTTP2OutputSchedule()
+    var ioState = NGHTTP2IOState()
 
     init(configuration: GRPCServer.Configuration, handlers: [String: GRPCHandler], logger: Logger) {
         self.configuration = configuration

@@ -5,12 +5,13 @@ import NIOCore
 /// `NGHTTP2Session`, feeds it the bytes read, acts on its recorded events, and writes what
 /// it produces. Conformers supply the events' meaning (`handle`) and what to do after each
 /// round (`didPump`); the plumbing is written once, here.
-protocol NGHTTP2ChannelHandler: ChannelInboundHandler, SendableMetatype where InboundIn == ByteBuffer, OutboundOut == ByteBuffer {
+protocol NGHTTP2ChannelHandler: ChannelInboundHandler, SendableMetatype
+where InboundIn == ByteBuffer, OutboundOut == ByteBuffer {
     var session: NGHTTP2Session? { get set }
     var context: ChannelHandlerContext? { get set }
     /// Bytes nghttp2 produced in the current round, written and flushed once per round.
     var outbound: ByteBuffer { get set }
-    var outputSchedule: NGHTTP2OutputSchedule { get set }
+    var ioState: NGHTTP2IOState { get set }
     var logger: Logger { get }
 
     func handle(_ event: HTTP2Event)
@@ -36,12 +37,13 @@ extension NGHTTP2ChannelHandler {
     // implementations they are the handlers' witnesses, not NIO's forwarding defaults.)
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        outputSchedule.reading = true
+        ioState.reading = true
+        ioState.readAt = MonotonicTime.now()
         receive(data)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        outputSchedule.reading = false
+        ioState.reading = false
         pump()
         context.fireChannelReadComplete()
     }
@@ -76,11 +78,11 @@ extension NGHTTP2ChannelHandler {
     /// one system call per call.
     func flushSoon() {
         guard let context else { return }
-        if outputSchedule.reading || outputSchedule.flushQueued { return }
-        outputSchedule.flushQueued = true
+        if ioState.reading || ioState.flushQueued { return }
+        ioState.flushQueued = true
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.eventLoop.execute {
-            handler.value.outputSchedule.flushQueued = false
+            handler.value.ioState.flushQueued = false
             handler.value.pump()
         }
     }
@@ -121,10 +123,13 @@ extension NGHTTP2ChannelHandler {
     }
 }
 
-/// When a connection's output goes to the socket (see `flushSoon`).
-struct NGHTTP2OutputSchedule {
+/// A connection's reads, and when its output goes to the socket (see `flushSoon`).
+struct NGHTTP2IOState {
     /// Between channelRead and channelReadComplete: the end of the read batch writes.
     var reading = false
+    /// When the last read arrived: the time of everything it brought (one clock reading for
+    /// all the calls it ends, instead of a few per call).
+    var readAt: UInt64 = 0
     /// A write is queued on the event loop for the end of this turn.
     var flushQueued = false
 }

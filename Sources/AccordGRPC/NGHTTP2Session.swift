@@ -78,7 +78,7 @@ final class NGHTTP2Session {
     private var pendingHeaders: [HeaderField] = []
     private var pendingHeaderBytes = 0
     private let maxHeaderListSize: Int
-    private var outbound: [Int32: OutboundBody] = [:]
+    private var outbound = StreamTable<OutboundBody>()
 
     init(role: Role, settings: HTTP2Settings, allocator: ByteBufferAllocator) throws(NGHTTP2Error) {
         self.allocator = allocator
@@ -211,16 +211,16 @@ final class NGHTTP2Session {
     /// Queues body bytes on a stream opened with a body. `finish` ends the body: with
     /// `trailers` the stream then waits for `submitTrailers` (signalled by `.trailersDue`).
     func appendBody(streamID: Int32, _ bytes: ByteBuffer?, finish: Bool = false, trailers: Bool = false) {
-        guard var body = outbound.removeValue(forKey: streamID) else { return }
-        if var bytes { body.buffer.writeBuffer(&bytes) }
-        if finish {
-            body.finished = true
-            body.hasTrailers = trailers
+        let wasDeferred = outbound.modify(streamID) { body in
+            if var bytes { body.buffer.writeBuffer(&bytes) }
+            if finish {
+                body.finished = true
+                body.hasTrailers = trailers
+            }
+            defer { body.deferred = false }
+            return body.deferred
         }
-        let wasDeferred = body.deferred
-        body.deferred = false
-        outbound[streamID] = body
-        if wasDeferred { nghttp2_session_resume_data(session, streamID) }
+        if wasDeferred == true { nghttp2_session_resume_data(session, streamID) }
     }
 
     /// Bytes queued on a stream that nghttp2 has not yet taken (flow control or socket).
@@ -341,13 +341,16 @@ final class NGHTTP2Session {
         flags: UnsafeMutablePointer<UInt32>
     ) -> Int {
         // In place: one lookup, and the queued bytes are not copied out and back.
-        guard let index = outbound.index(forKey: streamID) else {
+        var trailersDue = false
+        let read = outbound.modify(streamID) { body in
+            body.read(into: destination, length: length, flags: flags) { trailersDue = true }
+        }
+        guard let read else {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             return 0
         }
-        return outbound.values[index].read(into: destination, length: length, flags: flags) {
-            events.append(.trailersDue(streamID: streamID))
-        }
+        if trailersDue { events.append(.trailersDue(streamID: streamID)) }
+        return read
     }
 
     // MARK: - Helpers
