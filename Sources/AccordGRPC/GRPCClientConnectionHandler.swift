@@ -48,30 +48,6 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private final class Stream {
-        var result: GRPCCallResult
-        var deframer: GRPCMessageDeframer
-        let sink: GRPCResponseSink
-        let completion: GRPCCallCompletion
-        /// Held until the stream ends: nghttp2 reads the header bytes in place when it sends them.
-        let headers: NGHTTP2HeaderBlock
-        var sawHeaders = false
-        var trailersStatus: GRPCStatus?
-        var resetCode: HTTP2ErrorCode?
-        var localStatus: (GRPCStatus, GRPCCallOutcome)?
-
-        init(
-            result: GRPCCallResult, maxMessageSize: Int, sink: GRPCResponseSink, completion: GRPCCallCompletion,
-            headers: NGHTTP2HeaderBlock
-        ) {
-            self.result = result
-            self.deframer = GRPCMessageDeframer(maxMessageSize: maxMessageSize)
-            self.sink = sink
-            self.completion = completion
-            self.headers = headers
-        }
-    }
-
     let connectionID: Int
     let health = ConnectionHealth()
     private let configuration: GRPCClient.Configuration
@@ -79,7 +55,7 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     let logger: Logger
     var session: NGHTTP2Session?
     var context: ChannelHandlerContext?
-    private var streams = StreamTable<Stream>()
+    private var streams = StreamTable<GRPCClientStream>()
     private var goawayLastStreamID: Int32?
     private var deadlines = DeadlineTimer()
     /// This connection's place in its client's pool.
@@ -151,13 +127,12 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
             return nil
         }
         result.streamID = streamID
-        let stream = Stream(
+        streams[streamID] = GRPCClientStream(
             result: result, maxMessageSize: configuration.maxMessageSize, sink: sink, completion: completion,
             headers: request.headers)
-        streams[streamID] = stream
         if let timeout = request.timeout {
-            // The deadline counts from the call's start, connecting included.
-            let deadline = request.startedAt &+ UInt64(max(0, timeout.nanoseconds))
+            // From now, as the grpc-timeout the server gets: time spent connecting is not counted.
+            let deadline = MonotonicTime.now() &+ UInt64(max(0, timeout.nanoseconds))
             deadlines.add(streamID: streamID, deadline: deadline, on: context!.eventLoop) { deadlinesDue }
         }
         flushSoon()
@@ -181,14 +156,14 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
 
     /// Streaming requests: more framed messages, and the end of the request.
     func sendMessage(_ framed: ByteBuffer?, streamID: Int32, end: Bool) {
-        guard streams[streamID] != nil else { return }
+        guard streams.contains(streamID) else { return }
         session?.appendBody(streamID: streamID, framed, finish: end)
         flushSoon()
     }
 
     func cancel(streamID: Int32) {
-        guard let stream = streams[streamID] else { return }
-        stream.localStatus = (GRPCStatus(.cancelled, "cancelled by the client"), .reset(.cancel))
+        let status = (GRPCStatus(.cancelled, "cancelled by the client"), GRPCCallOutcome.reset(.cancel))
+        guard streams.modify(streamID, { $0.localStatus = status }) != nil else { return }
         session?.submitReset(streamID: streamID, code: .cancel)
         flushSoon()
     }
@@ -201,13 +176,13 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
 
     private func expireDeadlines() {
         guard let context else { return }
-        let expired = deadlines.fired(isOpen: { streams[$0] != nil }, on: context.eventLoop) { deadlinesDue }
+        let expired = deadlines.fired(isOpen: { streams.contains($0) }, on: context.eventLoop) { deadlinesDue }
         for streamID in expired { deadlinePassed(streamID) }
     }
 
     private func deadlinePassed(_ streamID: Int32) {
-        guard let stream = streams[streamID] else { return }
-        stream.localStatus = (GRPCStatus(.deadlineExceeded, "deadline exceeded"), .deadlineExceeded)
+        let status = (GRPCStatus(.deadlineExceeded, "deadline exceeded"), GRPCCallOutcome.deadlineExceeded)
+        guard streams.modify(streamID, { $0.localStatus = status }) != nil else { return }
         session?.submitReset(streamID: streamID, code: .cancel)
         flushSoon()
     }
@@ -224,21 +199,13 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     func handle(_ event: HTTP2Event) {
         switch event {
         case .headersSent(let streamID):
-            streams[streamID]?.result.timings.requestSent = MonotonicTime.now()
+            let now = MonotonicTime.now()
+            streams.modify(streamID) { $0.result.timings.requestSent = now }
         case .headers(let streamID, let fields, let endStream):
-            guard let stream = streams[streamID] else { return }
-            if !stream.sawHeaders {
-                stream.sawHeaders = true
-                stream.result.timings.headersReceived = eventTime
-                responseHeaders(stream, fields, endStream: endStream)
-            } else {
-                stream.trailersStatus = GRPCStatus(trailers: fields)
-                stream.result.trailingMetadata = GRPCMetadata(headerFields: fields)
-            }
+            let time = eventTime
+            streams.modify(streamID) { $0.receivedHeaders(fields, endStream: endStream, at: time) }
         case .data(let streamID, let bytes, _):
-            guard let stream = streams[streamID] else { return }
-            session?.consume(streamID: streamID, count: bytes.readableBytes)
-            received(bytes, on: stream)
+            received(bytes, streamID: streamID)
         case .rstStreamReceived(let streamID, let code):
             streams[streamID]?.resetCode = code
             onEvent?(.streamReset(connectionID: connectionID, streamID: streamID, code: code))
@@ -256,91 +223,33 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         }
     }
 
-    private func responseHeaders(_ stream: Stream, _ fields: [HeaderField], endStream: Bool) {
-        let httpStatus = fields.first(where: { $0.name == ":status" })?.value ?? ""
-        let contentType = fields.first(where: { $0.name == "content-type" })?.value ?? ""
-        stream.result.initialMetadata = GRPCMetadata(headerFields: fields)
-        if let status = GRPCStatus(trailers: fields), endStream {
-            // Trailers-only: the status arrives in the only HEADERS frame.
-            stream.trailersStatus = status
-            stream.result.initialMetadata = GRPCMetadata()
-            stream.result.trailingMetadata = GRPCMetadata(headerFields: fields)
-        } else if httpStatus != "200" {
-            stream.localStatus = (
-                GRPCStatus(Self.statusCode(forHTTPStatus: httpStatus), "HTTP status \(httpStatus)"),
-                .protocolViolation("HTTP status \(httpStatus)")
-            )
-        } else if !contentType.hasPrefix("application/grpc") {
-            stream.localStatus = (
-                GRPCStatus(.unknown, "unexpected content-type '\(contentType)'"),
-                .protocolViolation("content-type '\(contentType)'")
-            )
-        }
-    }
-
-    /// The gRPC code for a non-200 HTTP status (gRPC's http-grpc-status-mapping).
-    static func statusCode(forHTTPStatus status: String) -> GRPCStatus.Code {
-        switch status {
-        case "400": .internal
-        case "401": .unauthenticated
-        case "403": .permissionDenied
-        case "404": .unimplemented
-        case "429", "502", "503", "504": .unavailable
-        default: .unknown
-        }
-    }
-
-    private func received(_ bytes: ByteBuffer, on stream: Stream) {
-        stream.deframer.append(bytes)
-        do {
-            while let message = try stream.deframer.next() {
-                if stream.result.timings.firstMessage == nil { stream.result.timings.firstMessage = eventTime }
-                switch stream.sink {
-                case .collect: stream.result.messages.append(message)
-                case .stream(let continuation): continuation.yield(message)
-                case .callback(let deliver): deliver(message)
-                }
-            }
-        } catch {
-            guard let streamID = stream.result.streamID, stream.localStatus == nil else { return }
-            let status: GRPCStatus =
-                switch error {
-                case .messageTooLarge(let length, let limit):
-                    GRPCStatus(.resourceExhausted, "response message of \(length) bytes is over the limit of \(limit)")
-                default: GRPCStatus(.internal, "bad response framing: \(error)")
-                }
-            stream.localStatus = (status, .protocolViolation(status.message))
-            session?.submitReset(streamID: streamID, code: .cancel)
+    private func received(_ bytes: ByteBuffer, streamID: Int32) {
+        let time = eventTime
+        guard let received = streams.modify(streamID, { $0.received(bytes, at: time) }) else { return }
+        session?.consume(streamID: streamID, count: bytes.readableBytes)
+        if received.reset { session?.submitReset(streamID: streamID, code: .cancel) }
+        if !received.deliveries.isEmpty, case .callback(let deliver)? = streams[streamID]?.sink {
+            for message in received.deliveries { deliver(message) }
         }
     }
 
     private func closed(_ streamID: Int32, code: HTTP2ErrorCode) {
-        guard let stream = streams[streamID] else { return }
-        if let local = stream.localStatus {
-            complete(streamID, status: local.0, outcome: local.1)
-        } else if let status = stream.trailersStatus {
-            do {
-                try stream.deframer.finish()
-                complete(streamID, status: status, outcome: .completed)
-            } catch {
-                complete(
-                    streamID, status: GRPCStatus(.internal, "the response ended inside a message"),
-                    outcome: .protocolViolation("truncated message"))
-            }
-        } else if code == .refusedStream || stream.resetCode == .refusedStream
-            || (goawayLastStreamID.map { streamID > $0 } ?? false)
-        {
-            complete(streamID, status: GRPCStatus(.unavailable, "stream refused by the server"), outcome: .refused)
-        } else {
-            let reset = stream.resetCode ?? code
-            let statusCode: GRPCStatus.Code = reset == .cancel ? .cancelled : .unavailable
-            complete(streamID, status: GRPCStatus(statusCode, "stream reset with \(reset)"), outcome: .reset(reset))
-        }
+        guard let stream = streams.removeValue(forKey: streamID) else { return }
+        let refusedByGoaway = goawayLastStreamID.map { streamID > $0 } ?? false
+        let (status, outcome) = stream.ending(closedWith: code, refusedByGoaway: refusedByGoaway)
+        finish(stream, status: status, outcome: outcome)
     }
 
     private func complete(_ streamID: Int32, status: GRPCStatus, outcome: GRPCCallOutcome) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
-        deadlines.ended(streamID: streamID) { streams[$0] != nil }
+        finish(stream, status: status, outcome: outcome)
+    }
+
+    /// Hands the result over; the stream has left the table already (so the completion may
+    /// start calls on this connection).
+    private func finish(_ stream: GRPCClientStream, status: GRPCStatus, outcome: GRPCCallOutcome) {
+        var stream = stream
+        if let streamID = stream.result.streamID { deadlines.ended(streamID: streamID) { streams.contains($0) } }
         stream.result.status = status
         stream.result.outcome = outcome
         // Never before the start: a call started during a read and ended by it (the connection

@@ -36,6 +36,8 @@ struct StreamTable<Value> {
         }
     }
 
+    func contains(_ streamID: Int32) -> Bool { find(streamID) != nil }
+
     /// Changes a stream's value in place; nil (and nothing done) when the stream is absent.
     @discardableResult
     mutating func modify<Result>(_ streamID: Int32, _ body: (inout Value) -> Result) -> Result? {

@@ -25,7 +25,9 @@ import Testing
     @Test func endedCallsNeverExpireAndLeaveFromTheFront() {
         var deadlines = CallDeadlines()
         var open: Set<Int32> = [1, 3, 5, 7]
-        for (index, id) in open.sorted().enumerated() { _ = deadlines.add(streamID: id, deadline: 100 + UInt64(index)) }
+        for (index, id) in open.sorted().enumerated() {
+            _ = deadlines.add(streamID: id, deadline: 100 + UInt64(index))
+        }
         // Ended behind an open call: stays recorded until the front leaves.
         open.remove(3)
         deadlines.ended(streamID: 3) { open.contains($0) }
