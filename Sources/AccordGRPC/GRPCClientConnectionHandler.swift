@@ -247,7 +247,7 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
 
     /// Hands the result over; the stream has left the table already (so the completion may
     /// start calls on this connection).
-    private func finish(_ stream: GRPCClientStream, status: GRPCStatus, outcome: GRPCCallOutcome) {
+    private func finish(_ stream: consuming GRPCClientStream, status: GRPCStatus, outcome: GRPCCallOutcome) {
         var stream = stream
         if let streamID = stream.result.streamID { deadlines.ended(streamID: streamID) { streams.contains($0) } }
         stream.result.status = status

@@ -266,9 +266,21 @@ final class NGHTTP2Session {
         // RFC 9113 section 6.5.2 size accounting: name + value + 32 per field.
         pendingHeaderBytes += name.count + value.count + 32
         if pendingHeaderBytes > maxHeaderListSize { return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue }
-        pendingHeaders.append(
-            HeaderField(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        pendingHeaders.append(HeaderField(Self.text(name), Self.text(value)))
         return 0
+    }
+
+    /// Header texts longer than Swift keeps inline (15 bytes) that every gRPC call repeats:
+    /// handed out as they are instead of allocated anew for each call.
+    private static let commonLongTexts = ["application/grpc", "application/grpc+proto", "grpc-accept-encoding"]
+
+    private static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if bytes.count > 15 {
+            for text in commonLongTexts where text.utf8.count == bytes.count {
+                if text.utf8.withContiguousStorageIfAvailable({ $0.elementsEqual(bytes) }) == true { return text }
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     fileprivate func frameReceived(_ frame: UnsafePointer<nghttp2_frame>) {

@@ -104,9 +104,9 @@ final class LoadWorker {
     }
 
     func snapshot() -> Snapshot {
-        defer { interval = Array(repeating: LatencyStats(), count: drivers.count) }
         // Requests are recorded once, in the interval; the total takes each interval as it closes.
         for index in total.indices { total[index].add(interval[index]) }
+        defer { interval = total.map(LatencyStats.init(sizedLike:)) }
         return Snapshot(
             total: total, interval: interval, window: window, generator: generator, inFlight: inFlight,
             finished: stopped && inFlight == 0)
