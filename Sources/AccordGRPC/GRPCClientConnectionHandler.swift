@@ -127,9 +127,11 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
             return nil
         }
         result.streamID = streamID
-        streams[streamID] = GRPCClientStream(
-            result: result, maxMessageSize: configuration.maxMessageSize, sink: sink, completion: completion,
-            headers: request.headers)
+        streams.insert(
+            GRPCClientStream(
+                result: result, maxMessageSize: configuration.maxMessageSize, sink: sink, completion: completion,
+                headers: request.headers),
+            for: streamID)
         if let timeout = request.timeout {
             // From now, as the grpc-timeout the server gets: time spent connecting is not counted.
             let deadline = MonotonicTime.now() &+ UInt64(max(0, timeout.nanoseconds))
@@ -237,12 +239,12 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         let refusedByGoaway = goawayLastStreamID.map { streamID > $0 } ?? false
         let (status, outcome) = stream.ending(closedWith: code, refusedByGoaway: refusedByGoaway)
-        finish(stream, status: status, outcome: outcome)
+        finish(consume stream, status: status, outcome: outcome)
     }
 
     private func complete(_ streamID: Int32, status: GRPCStatus, outcome: GRPCCallOutcome) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
-        finish(stream, status: status, outcome: outcome)
+        finish(consume stream, status: status, outcome: outcome)
     }
 
     /// Hands the result over; the stream has left the table already (so the completion may

@@ -427,48 +427,52 @@ private func check(_ result: Int32) throws(NGHTTP2Error) {
     if result < 0 { throw NGHTTP2Error(rawValue: result) }
 }
 
-private func owner(_ userData: UnsafeMutableRawPointer?) -> NGHTTP2Session {
-    Unmanaged<NGHTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+/// Runs `body` on the session behind a callback's user data. The session outlives every
+/// callback (they run inside its own calls into nghttp2), so no retain and release per callback.
+private func withOwner<Result>(_ userData: UnsafeMutableRawPointer?, _ body: (NGHTTP2Session) -> Result) -> Result {
+    Unmanaged<NGHTTP2Session>.fromOpaque(userData!)._withUnsafeGuaranteedRef(body)
 }
 
 // C callbacks: recover the Swift owner from user data and record what happened.
 
 private let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, _, userData in
-    owner(userData).beginHeaders()
+    withOwner(userData) { $0.beginHeaders() }
     return 0
 }
 
 private let onHeader: nghttp2_on_header_callback = { _, _, name, nameLength, value, valueLength, _, userData in
-    owner(userData).header(
-        name: UnsafeBufferPointer(start: name, count: nameLength),
-        value: UnsafeBufferPointer(start: value, count: valueLength))
+    withOwner(userData) {
+        $0.header(
+            name: UnsafeBufferPointer(start: name, count: nameLength),
+            value: UnsafeBufferPointer(start: value, count: valueLength))
+    }
 }
 
 private let onFrameRecv: nghttp2_on_frame_recv_callback = { _, frame, userData in
-    if let frame { owner(userData).frameReceived(frame) }
+    if let frame { withOwner(userData) { $0.frameReceived(frame) } }
     return 0
 }
 
 private let onDataChunkRecv: nghttp2_on_data_chunk_recv_callback = { _, _, streamID, data, length, userData in
-    owner(userData).dataChunk(streamID: streamID, bytes: UnsafeBufferPointer(start: data, count: length))
+    withOwner(userData) { $0.dataChunk(streamID: streamID, bytes: UnsafeBufferPointer(start: data, count: length)) }
     return 0
 }
 
 private let onStreamClose: nghttp2_on_stream_close_callback = { _, streamID, errorCode, userData in
-    owner(userData).streamClosed(streamID: streamID, code: errorCode)
+    withOwner(userData) { $0.streamClosed(streamID: streamID, code: errorCode) }
     return 0
 }
 
 private let onFrameSend: nghttp2_on_frame_send_callback = { _, frame, userData in
-    if let frame { owner(userData).frameSent(frame) }
+    if let frame { withOwner(userData) { $0.frameSent(frame) } }
     return 0
 }
 
 private let onError: nghttp2_error_callback2 = { _, _, message, length, userData in
-    if let message { owner(userData).error(UnsafeBufferPointer(start: message, count: length)) }
+    if let message { withOwner(userData) { $0.error(UnsafeBufferPointer(start: message, count: length)) } }
     return 0
 }
 
 private let onReadBody: nghttp2_data_source_read_callback = { _, streamID, buffer, length, flags, _, userData in
-    owner(userData).readBody(streamID: streamID, into: buffer!, length: length, flags: flags!)
+    withOwner(userData) { $0.readBody(streamID: streamID, into: buffer!, length: length, flags: flags!) }
 }

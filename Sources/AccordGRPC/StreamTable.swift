@@ -72,7 +72,8 @@ struct StreamTable<Value> {
         self = StreamTable()
     }
 
-    private mutating func insert(_ value: Value, for streamID: Int32) {
+    /// Adds or replaces a stream's value; it moves in (a call's state is not copied on the way).
+    mutating func insert(_ value: consuming Value, for streamID: Int32) {
         precondition(streamID > 0, "stream ids start at 1")
         if let slot = find(streamID) {
             slotValues[slot] = value
