@@ -126,8 +126,11 @@ final class ConnectionLoop {
                     continue
                 }
                 pendingPublishes[pendingPublishes.startIndex] = .batch(batch, next: index + 1)
-                published = publish(batch.messages[index], exchange: batch.exchange, routingKey: batch.routingKey,
-                                    completion: .batch(batch, index: index))
+                // Through the buffer, so the message is read in place rather than copied out of the array.
+                published = batch.messages.withUnsafeBufferPointer { messages in
+                    publish(messages[index], exchange: batch.exchange, routingKey: batch.routingKey,
+                            completion: .batch(batch, index: index))
+                }
             }
             // A failed send ended the connection: stop here.
             guard published else { return true }

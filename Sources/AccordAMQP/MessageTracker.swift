@@ -35,7 +35,7 @@ public final class MessageTracker: Sendable {
             let index = self.index(of: event, in: &state)
             return (index, state.ledgers[index].nextSequence(), state.idPrefixes[index])
         }
-        let id = prefix + String(sequence)
+        let id = Self.id(prefix, sequence)
         // Taken out of the message so that adding to it does not copy it, and sized for the two.
         var headers = message.properties.headers.take() ?? AMQPTable(minimumCapacity: 2)
         headers[Self.idHeader] = .string(id)
@@ -47,9 +47,20 @@ public final class MessageTracker: Sendable {
 
     /// Records what the broker said about a stamped message; latency runs from `stamp` to now.
     public func record(_ outcome: PublishOutcome, for message: TrackedMessage) {
-        let micros = (Monotonic.now() &- message.stampedAt) / 1000
+        record(CollectionOfOne(outcome), for: CollectionOfOne(message))
+    }
+
+    /// Records a batch's outcomes, in the order of its messages (as `publish(contentsOf:)` returns
+    /// them): one lock and one clock reading for the batch.
+    public func record<Outcomes: Collection<PublishOutcome>, Messages: Collection<TrackedMessage>>(
+        _ outcomes: Outcomes, for messages: Messages
+    ) {
+        let now = Monotonic.now()
         state.withLock { state in
-            state.ledgers[message.eventIndex].recordOutcome(outcome, sequence: message.sequence, latencyMicros: micros)
+            for (outcome, message) in zip(outcomes, messages) {
+                state.ledgers[message.eventIndex].recordOutcome(
+                    outcome, sequence: message.sequence, latencyMicros: (now &- message.stampedAt) / 1000)
+            }
         }
     }
 
@@ -102,6 +113,25 @@ public final class MessageTracker: Sendable {
         state.idPrefixes.append("\(runID)-\(index)-")
         state.eventIndex[event] = index
         return index
+    }
+
+    /// `prefix` then the decimal digits of `number`, written straight into one new string.
+    static func id(_ prefix: String, _ number: UInt64) -> String {
+        var digitCount = 1
+        var scaled = number
+        while scaled >= 10 {
+            scaled /= 10
+            digitCount += 1
+        }
+        return String(unsafeUninitializedCapacity: prefix.utf8.count + digitCount) { buffer in
+            let end = buffer.initialize(fromContentsOf: prefix.utf8) + digitCount
+            var rest = number
+            for position in (end - digitCount..<end).reversed() {
+                buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            return end
+        }
     }
 
     static func wallClockNanos() -> Int64 {
