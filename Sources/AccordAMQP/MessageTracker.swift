@@ -47,21 +47,25 @@ public final class MessageTracker: Sendable {
 
     /// Records what the broker said about a stamped message; latency runs from `stamp` to now.
     public func record(_ outcome: PublishOutcome, for message: TrackedMessage) {
-        record(CollectionOfOne(outcome), for: CollectionOfOne(message))
+        let now = Monotonic.now()
+        state.withLock { state in Self.record(outcome, for: message, at: now, in: &state) }
     }
 
     /// Records a batch's outcomes, in the order of its messages (as `publish(contentsOf:)` returns
     /// them): one lock and one clock reading for the batch.
-    public func record<Outcomes: Collection<PublishOutcome>, Messages: Collection<TrackedMessage>>(
-        _ outcomes: Outcomes, for messages: Messages
-    ) {
+    public func record(_ outcomes: [PublishOutcome], for messages: [TrackedMessage]) {
         let now = Monotonic.now()
         state.withLock { state in
             for (outcome, message) in zip(outcomes, messages) {
-                state.ledgers[message.eventIndex].recordOutcome(
-                    outcome, sequence: message.sequence, latencyMicros: (now &- message.stampedAt) / 1000)
+                Self.record(outcome, for: message, at: now, in: &state)
             }
         }
+    }
+
+    private static func record(_ outcome: PublishOutcome, for message: TrackedMessage, at now: UInt64,
+                               in state: inout State) {
+        state.ledgers[message.eventIndex].recordOutcome(outcome, sequence: message.sequence,
+                                                        latencyMicros: (now &- message.stampedAt) / 1000)
     }
 
     /// Records a consumed delivery of `event` (call it when the message is processed, i.e. acked).

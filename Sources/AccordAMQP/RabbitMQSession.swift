@@ -278,10 +278,11 @@ final class RabbitMQSession {
 
     static func libraryText(_ status: Int32) -> String { String(cString: amqp_error_string2(status)) }
 
-    private func checkStatus(_ status: Int32, operation: String) throws(AMQPError) {
+    /// `operation` is only built on failure: every publish and settle passes here.
+    private func checkStatus(_ status: Int32, operation: @autoclosure () -> String) throws(AMQPError) {
         guard status != AMQP_STATUS_OK.rawValue else { return }
         let kind: AMQPError.Kind = status == AMQP_STATUS_TIMEOUT.rawValue ? .timeout : .library
-        throw AMQPError(kind, operation: operation, text: Self.libraryText(status))
+        throw AMQPError(kind, operation: operation(), text: Self.libraryText(status))
     }
 
     /// Turns an RPC reply into a typed error. A server exception is answered with close-ok, as the
