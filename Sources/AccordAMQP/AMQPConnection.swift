@@ -152,15 +152,12 @@ public final class AMQPConnection: Sendable {
             validate($0, exchange: exchange, routingKey: routingKey).map(PublishOutcome.notSent)
         }
         return await withCheckedContinuation { continuation in
-            let batch = PublishBatch(outcomes: rejected, continuation: continuation)
-            var commands: [Command] = []
-            commands.reserveCapacity(messages.count)
-            for (index, message) in messages.enumerated() where rejected[index] == nil {
-                commands.append(.publish(PendingPublish(message: message, exchange: exchange, routingKey: routingKey,
-                                                        completion: .batch(batch, index: index))))
-            }
-            guard !commands.isEmpty, let error = inbox.submit(commands) else { return }
-            for index in messages.indices where rejected[index] == nil { batch.complete(index, .notSent(error)) }
+            // One command and one object for the whole batch: the thread publishes from it in place.
+            let batch = PublishBatch(
+                messages: messages, exchange: exchange, routingKey: routingKey, outcomes: rejected,
+                continuation: continuation)
+            guard batch.hasUnsent, let error = inbox.submit(.publishBatch(batch)) else { return }
+            batch.completeUnsent(from: 0, .notSent(error))
         }
     }
 

@@ -1,5 +1,7 @@
 /// A value in an AMQP field table (message headers, queue arguments), with RabbitMQ's type letters.
-public indirect enum AMQPFieldValue: Sendable, Hashable {
+// Not `indirect`: tables and arrays recurse through their collections' storage already, and an
+// indirect enum puts every value (each header of every message) in a heap box of its own.
+public enum AMQPFieldValue: Sendable, Hashable {
     case bool(Bool)
     case int8(Int8)
     case uint8(UInt8)

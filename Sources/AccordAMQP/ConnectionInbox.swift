@@ -109,6 +109,7 @@ final class ConnectionInbox: Sendable {
 /// One request to the connection thread.
 enum Command: Sendable {
     case publish(PendingPublish)
+    case publishBatch(PublishBatch)
     case settle(consumer: UInt64, tag: UInt64, multiple: Bool, settlement: Settlement)
     /// A synchronous broker operation (declare, bind, consume, …) that resumes its own continuation.
     case run(ThreadWork)
@@ -118,7 +119,7 @@ enum Command: Sendable {
     var isAllowedWhileClosing: Bool {
         switch self {
         case .settle, .stopConsumer: true
-        case .publish, .run, .close: false
+        case .publish, .publishBatch, .run, .close: false
         }
     }
 
@@ -126,6 +127,7 @@ enum Command: Sendable {
     func fail(with error: AMQPError) {
         switch self {
         case .publish(let pending): pending.completion.complete(.notSent(error))
+        case .publishBatch(let batch): batch.completeUnsent(from: 0, .notSent(error))
         case .settle: break
         case .run(let work): work.fail(error)
         case .stopConsumer(_, _, let done): done.resume(returning: ConsumerStopSummary(requeued: 0, error: error))
@@ -168,20 +170,36 @@ enum PublishCompletion: Sendable {
     }
 }
 
-/// Outcomes of a batch of publishes, completed one by one on the connection thread and handed to
-/// the caller when the last arrives. After `init`, only the connection thread touches it (or the caller,
-/// when the batch never reached the thread), hence unchecked.
+/// A batch of publishes and their outcomes. The connection thread publishes its messages in
+/// place, in order (no object or command per message), and completes them one by one; the
+/// caller gets the outcomes when the last arrives. After `init`, only the connection thread
+/// touches it (or the caller, when the batch never reached the thread), hence unchecked.
 final class PublishBatch: @unchecked Sendable {
+    let messages: [AMQPMessage]
+    let exchange: String
+    let routingKey: String
     private var outcomes: [PublishOutcome?]
     private var remaining: Int
     private let continuation: CheckedContinuation<[PublishOutcome], Never>
 
     /// `outcomes` holds the messages already settled (rejected before sending) and nil for the rest.
-    init(outcomes: [PublishOutcome?], continuation: CheckedContinuation<[PublishOutcome], Never>) {
+    init(messages: [AMQPMessage], exchange: String, routingKey: String, outcomes: [PublishOutcome?],
+         continuation: CheckedContinuation<[PublishOutcome], Never>) {
+        self.messages = messages
+        self.exchange = exchange
+        self.routingKey = routingKey
         self.outcomes = outcomes
         remaining = outcomes.count(where: { $0 == nil })
         self.continuation = continuation
         if remaining == 0 { continuation.resume(returning: outcomes.compactMap { $0 }) }
+    }
+
+    /// Whether any message still waits to be sent (or settled).
+    var hasUnsent: Bool { remaining > 0 }
+
+    /// The first message from `index` on that still needs sending, or nil.
+    func nextUnsent(from index: Int) -> Int? {
+        outcomes[index...].firstIndex { $0 == nil }
     }
 
     func complete(_ index: Int, _ outcome: PublishOutcome) {
@@ -189,5 +207,14 @@ final class PublishBatch: @unchecked Sendable {
         outcomes[index] = outcome
         remaining -= 1
         if remaining == 0 { continuation.resume(returning: outcomes.compactMap { $0 }) }
+    }
+
+    /// Settles every message from `index` on that has no outcome yet (they were never sent).
+    func completeUnsent(from index: Int, _ outcome: PublishOutcome) {
+        var next = index
+        while next < outcomes.count, let unsent = nextUnsent(from: next) {
+            complete(unsent, outcome)
+            next = unsent + 1
+        }
     }
 }

@@ -19,7 +19,7 @@ final class ConnectionLoop {
     private var controlChannelOpen = true
     private var publishChannelOpen = true
     private var confirms = ConfirmTracker<PublishCompletion>()
-    private var pendingPublishes = Deque<PendingPublish>()
+    private var pendingPublishes = Deque<QueuedPublish>()
     private var consumers: [UInt64: ConsumerRecord] = [:]
     private var consumerOnChannel: [UInt16: UInt64] = [:]
     private var freeChannels: [UInt16] = []
@@ -64,7 +64,9 @@ final class ConnectionLoop {
     private func handle(_ command: Command) {
         switch command {
         case .publish(let pending):
-            pendingPublishes.append(pending)
+            pendingPublishes.append(.single(pending))
+        case .publishBatch(let batch):
+            pendingPublishes.append(.batch(batch, next: 0))
         case .settle(let consumerID, let tag, let multiple, let settlement):
             settle(consumerID: consumerID, tag: tag, multiple: multiple, settlement: settlement)
         case .run(let work):
@@ -97,32 +99,69 @@ final class ConnectionLoop {
 
     // MARK: - Publishing
 
+    /// Publishes waiting for room in the confirm window, oldest first.
+    private enum QueuedPublish {
+        case single(PendingPublish)
+        /// A batch, from its message `next` on.
+        case batch(PublishBatch, next: Int)
+    }
+
     /// Sends queued publishes while the confirm window has room; returns whether any were sent.
     private func publishPending() -> Bool {
+        guard !pendingPublishes.isEmpty, confirms.outstanding < configuration.publishWindow else { return false }
+        session.setCorked(true)
+        defer { session.setCorked(false) }
         var sent = 0
         while sent < Self.publishChunk, confirms.outstanding < configuration.publishWindow,
-              let pending = pendingPublishes.popFirst() {
-            guard publishChannelOpen || reopenPublishChannel() else {
-                pending.completion.complete(.notSent(AMQPError(.channelClosed, operation: "basic.publish",
-                                                               text: "the publish channel could not be reopened")))
-                continue
+              let queued = pendingPublishes.first {
+            let published: Bool
+            switch queued {
+            case .single(let pending):
+                pendingPublishes.removeFirst()
+                published = publish(pending.message, exchange: pending.exchange, routingKey: pending.routingKey,
+                                    completion: pending.completion)
+            case .batch(let batch, let next):
+                guard let index = batch.nextUnsent(from: next) else {
+                    pendingPublishes.removeFirst()
+                    continue
+                }
+                pendingPublishes[pendingPublishes.startIndex] = .batch(batch, next: index + 1)
+                // Through the buffer, so the message is read in place rather than copied out of the array.
+                published = batch.messages.withUnsafeBufferPointer { messages in
+                    publish(messages[index], exchange: batch.exchange, routingKey: batch.routingKey,
+                            completion: .batch(batch, index: index))
+                }
             }
-            do {
-                try session.publish(pending.message, exchange: pending.exchange, routingKey: pending.routingKey,
-                                    channel: Self.publishChannel)
-                _ = confirms.published(pending.completion)
-                sent += 1
-            } catch {
-                // The socket failed part-way: the broker may have the message; it is unconfirmed.
-                pending.completion.complete(.unconfirmed(error))
-                note(error)
-                return true
-            }
+            // A failed send ended the connection: stop here.
+            guard published else { return true }
+            sent += 1
         }
         return sent > 0
     }
 
+    /// Sends one message; false when the socket failed (the connection is over).
+    private func publish(_ message: AMQPMessage, exchange: String, routingKey: String,
+                         completion: PublishCompletion) -> Bool {
+        guard publishChannelOpen || reopenPublishChannel() else {
+            completion.complete(.notSent(AMQPError(.channelClosed, operation: "basic.publish",
+                                                   text: "the publish channel could not be reopened")))
+            return true
+        }
+        do {
+            try session.publish(message, exchange: exchange, routingKey: routingKey, channel: Self.publishChannel)
+            _ = confirms.published(completion)
+            return true
+        } catch {
+            // The socket failed part-way: the broker may have the message; it is unconfirmed.
+            completion.complete(.unconfirmed(error))
+            note(error)
+            return false
+        }
+    }
+
     private func reopenPublishChannel() -> Bool {
+        // The broker must see channel.open now: this waits for its reply.
+        session.setCorked(false)
         do {
             try session.openChannel(Self.publishChannel)
             try session.confirmSelect(Self.publishChannel)
@@ -387,7 +426,12 @@ final class ConnectionLoop {
             logger.warning("AMQP connection lost", metadata: [AMQPLogKey.error: "\(error)"])
         }
         for completion in confirms.channelLost() { completion.complete(.unconfirmed(error)) }
-        while let pending = pendingPublishes.popFirst() { pending.completion.complete(.notSent(error)) }
+        while let queued = pendingPublishes.popFirst() {
+            switch queued {
+            case .single(let pending): pending.completion.complete(.notSent(error))
+            case .batch(let batch, let next): batch.completeUnsent(from: next, .notSent(error))
+            }
+        }
         for record in Array(consumers.values) {
             removeConsumer(record, requeued: record.state.channelLost(), error: error, closeChannel: false)
         }

@@ -34,18 +34,18 @@ struct DeliveryTagWindow<Value> {
         guard !slots.isEmpty, tag >= base || (multiple && tag == 0) else { return [] }
         var removed: [Value] = []
         if multiple {
-            let last = tag == 0 ? base + UInt64(slots.count) - 1 : min(tag, base + UInt64(slots.count) - 1)
-            for index in 0...Int(last - base) {
-                if let value = slots[index] {
-                    removed.append(value)
-                    slots[index] = nil
-                }
+            let last = tag == 0 ? slots.count - 1 : Int(min(tag - base, UInt64(slots.count - 1)))
+            removed.reserveCapacity(last + 1)
+            for index in 0...last {
+                if let value = slots[index].take() { removed.append(value) }
             }
+            // Everything up to `last` is settled now: drop it in one step.
+            slots.removeFirst(last + 1)
+            base += UInt64(last + 1)
         } else {
             let index = tag - base
-            guard index < UInt64(slots.count), let value = slots[Int(index)] else { return [] }
+            guard index < UInt64(slots.count), let value = slots[Int(index)].take() else { return [] }
             removed.append(value)
-            slots[Int(index)] = nil
         }
         count -= removed.count
         trimSettledPrefix()
@@ -68,9 +68,9 @@ struct DeliveryTagWindow<Value> {
     }
 
     private mutating func trimSettledPrefix() {
-        while let first = slots.first, first == nil {
-            slots.removeFirst()
-            base += 1
-        }
+        let settled = slots.prefix { $0 == nil }.count
+        guard settled > 0 else { return }
+        slots.removeFirst(settled)
+        base += UInt64(settled)
     }
 }

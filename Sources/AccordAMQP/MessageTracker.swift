@@ -16,6 +16,8 @@ public final class MessageTracker: Sendable {
     private struct State {
         var eventIndex: [String: Int] = [:]
         var ledgers: [MessageLedger] = []
+        /// Per event, the start of its ids (`<run>-<event index>-`), built once.
+        var idPrefixes: [String] = []
     }
     private let state = Mutex(State())
 
@@ -29,12 +31,13 @@ public final class MessageTracker: Sendable {
 
     /// Adds the id and send-time headers to `message` and returns its ticket for `record(_:for:)`.
     public func stamp(_ message: inout AMQPMessage, event: String) -> TrackedMessage {
-        let (index, sequence) = state.withLock { state -> (Int, UInt64) in
-            let index = Self.index(of: event, in: &state)
-            return (index, state.ledgers[index].nextSequence())
+        let (index, sequence, prefix) = state.withLock { state -> (Int, UInt64, String) in
+            let index = self.index(of: event, in: &state)
+            return (index, state.ledgers[index].nextSequence(), state.idPrefixes[index])
         }
-        let id = "\(runID)-\(index)-\(sequence)"
-        var headers = message.properties.headers ?? [:]
+        let id = Self.id(prefix, sequence)
+        // Taken out of the message so that adding to it does not copy it, and sized for the two.
+        var headers = message.properties.headers.take() ?? AMQPTable(minimumCapacity: 2)
         headers[Self.idHeader] = .string(id)
         headers[Self.sentAtHeader] = .int64(Self.wallClockNanos())
         message.properties.headers = headers
@@ -44,10 +47,25 @@ public final class MessageTracker: Sendable {
 
     /// Records what the broker said about a stamped message; latency runs from `stamp` to now.
     public func record(_ outcome: PublishOutcome, for message: TrackedMessage) {
-        let micros = (Monotonic.now() &- message.stampedAt) / 1000
+        let now = Monotonic.now()
+        state.withLock { state in Self.record(outcome, for: message, at: now, in: &state) }
+    }
+
+    /// Records a batch's outcomes, in the order of its messages (as `publish(contentsOf:)` returns
+    /// them): one lock and one clock reading for the batch.
+    public func record(_ outcomes: [PublishOutcome], for messages: [TrackedMessage]) {
+        let now = Monotonic.now()
         state.withLock { state in
-            state.ledgers[message.eventIndex].recordOutcome(outcome, sequence: message.sequence, latencyMicros: micros)
+            for (outcome, message) in zip(outcomes, messages) {
+                Self.record(outcome, for: message, at: now, in: &state)
+            }
         }
+    }
+
+    private static func record(_ outcome: PublishOutcome, for message: TrackedMessage, at now: UInt64,
+                               in state: inout State) {
+        state.ledgers[message.eventIndex].recordOutcome(outcome, sequence: message.sequence,
+                                                        latencyMicros: (now &- message.stampedAt) / 1000)
     }
 
     /// Records a consumed delivery of `event` (call it when the message is processed, i.e. acked).
@@ -64,7 +82,7 @@ public final class MessageTracker: Sendable {
     public func recordConsumed(id: String?, sentAtNanos: Int64?, redelivered: Bool, event: String) {
         let latency = sentAtNanos.map { UInt64(max(Self.wallClockNanos() - $0, 0)) / 1000 }
         state.withLock { state in
-            let index = Self.index(of: event, in: &state)
+            let index = self.index(of: event, in: &state)
             let sequence = id.flatMap { parse($0, eventIndex: index) }
             state.ledgers[index].recordConsumed(sequence: sequence, redelivered: redelivered,
                                                 latencyMicros: sequence == nil ? nil : latency)
@@ -73,7 +91,7 @@ public final class MessageTracker: Sendable {
 
     public func account(for event: String, idLimit: Int = 1000) -> MessageAccount {
         state.withLock { state in
-            let index = Self.index(of: event, in: &state)
+            let index = self.index(of: event, in: &state)
             return state.ledgers[index].account(idLimit: idLimit)
         }
     }
@@ -92,11 +110,32 @@ public final class MessageTracker: Sendable {
         return UInt64(parts[2])
     }
 
-    private static func index(of event: String, in state: inout State) -> Int {
+    private func index(of event: String, in state: inout State) -> Int {
         if let index = state.eventIndex[event] { return index }
+        let index = state.ledgers.count
         state.ledgers.append(MessageLedger())
-        state.eventIndex[event] = state.ledgers.count - 1
-        return state.ledgers.count - 1
+        state.idPrefixes.append("\(runID)-\(index)-")
+        state.eventIndex[event] = index
+        return index
+    }
+
+    /// `prefix` then the decimal digits of `number`, written straight into one new string.
+    static func id(_ prefix: String, _ number: UInt64) -> String {
+        var digitCount = 1
+        var scaled = number
+        while scaled >= 10 {
+            scaled /= 10
+            digitCount += 1
+        }
+        return String(unsafeUninitializedCapacity: prefix.utf8.count + digitCount) { buffer in
+            let end = buffer.initialize(fromContentsOf: prefix.utf8) + digitCount
+            var rest = number
+            for position in (end - digitCount..<end).reversed() {
+                buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            return end
+        }
     }
 
     static func wallClockNanos() -> Int64 {

@@ -56,6 +56,15 @@ final class RabbitMQSession {
 
     var socketDescriptor: Int32 { amqp_get_sockfd(state) }
 
+    /// While corked, the kernel holds what is sent until a full segment is ready or the cork is
+    /// removed: a run of publishes (three frames, three `send`s each, which rabbitmq-c pushes out
+    /// one message at a time) leaves in a few full segments instead of one small one per message,
+    /// for less work in the kernel on both ends. Uncork before waiting for any reply.
+    func setCorked(_ corked: Bool) {
+        var value: Int32 = corked ? 1 : 0
+        _ = setsockopt(socketDescriptor, Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// Whether rabbitmq-c holds received frames or bytes not yet returned (so polling the socket would miss them).
     var hasBufferedInput: Bool { amqp_frames_enqueued(state) != 0 || amqp_data_in_buffer(state) != 0 }
 
@@ -269,10 +278,11 @@ final class RabbitMQSession {
 
     static func libraryText(_ status: Int32) -> String { String(cString: amqp_error_string2(status)) }
 
-    private func checkStatus(_ status: Int32, operation: String) throws(AMQPError) {
+    /// `operation` is only built on failure: every publish and settle passes here.
+    private func checkStatus(_ status: Int32, operation: @autoclosure () -> String) throws(AMQPError) {
         guard status != AMQP_STATUS_OK.rawValue else { return }
         let kind: AMQPError.Kind = status == AMQP_STATUS_TIMEOUT.rawValue ? .timeout : .library
-        throw AMQPError(kind, operation: operation, text: Self.libraryText(status))
+        throw AMQPError(kind, operation: operation(), text: Self.libraryText(status))
     }
 
     /// Turns an RPC reply into a typed error. A server exception is answered with close-ok, as the

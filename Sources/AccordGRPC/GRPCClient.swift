@@ -63,7 +63,7 @@ public final class GRPCClient: Sendable {
     private let logger: Logger
     private let onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?
     private let slots: [ConnectionSlot]
-    private let nextSlot = Atomic<Int>(0)
+    private let picker: SlotPicker
     private let connectionCounter = Atomic<Int>(0)
 
     /// `onEvent` observes GOAWAY, resets and closes on every connection (called on event loops).
@@ -79,6 +79,7 @@ public final class GRPCClient: Sendable {
         self.slots = (0..<configuration.connections).map { index in
             ConnectionSlot(endpoint: configuration.endpoints[index % configuration.endpoints.count])
         }
+        self.picker = SlotPicker(count: configuration.connections)
     }
 
     /// A unary call: one request message, one response message.
@@ -106,8 +107,8 @@ public final class GRPCClient: Sendable {
     ) async -> GRPCStreamingCall {
         let (responses, continuation) = AsyncStream<ByteBuffer>.makeStream()
         let request = GRPCClientRequest(
-            path: path, metadata: metadata, timeout: timeout, body: nil, endStream: false,
-            startedAt: MonotonicTime.now())
+            headers: requestHeaders(path: path, metadata: metadata, timeout: timeout), timeout: timeout, body: nil,
+            endStream: false, startedAt: MonotonicTime.now())
         switch await connection(startedAt: request.startedAt) {
         case .success(let handler):
             do {
@@ -133,14 +134,19 @@ public final class GRPCClient: Sendable {
         var body = ByteBuffer()
         for message in messages { GRPCMessageFramer.frame(message, into: &body) }
         let request = GRPCClientRequest(
-            path: path, metadata: metadata, timeout: timeout, body: body, endStream: true, startedAt: startedAt)
-        switch await connection(startedAt: startedAt) {
+            headers: requestHeaders(path: path, metadata: metadata, timeout: timeout), timeout: timeout, body: body,
+            endStream: true, startedAt: startedAt)
+        return await call(request, sink: sink)
+    }
+
+    private func call(_ request: GRPCClientRequest, sink: GRPCResponseSink) async -> GRPCCallResult {
+        switch await connection(startedAt: request.startedAt) {
         case .success(let handler):
             do {
                 return try await handler.eventLoop.flatSubmit { handler.value.startCall(request, sink: sink).result }
                     .get()
             } catch {
-                return Self.failed(startedAt: startedAt, outcome: .connectionLost, "\(error)")
+                return Self.failed(startedAt: request.startedAt, outcome: .connectionLost, "\(error)")
             }
         case .failure(let result):
             return result
@@ -153,28 +159,67 @@ public final class GRPCClient: Sendable {
         path: String, request: ByteBuffer, metadata: GRPCMetadata = GRPCMetadata(), timeout: Duration? = nil,
         on eventLoop: EventLoop
     ) -> EventLoopFuture<GRPCCallResult> {
-        let startedAt = MonotonicTime.now()
-        let slot = slots[nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue % slots.count]
-        if let handler = slot.readyHandler() {
-            var framed = ByteBuffer()
-            GRPCMessageFramer.frame(request, into: &framed)
-            let request = GRPCClientRequest(
-                path: path, metadata: metadata, timeout: timeout, body: framed, endStream: true, startedAt: startedAt)
-            if handler.eventLoop.inEventLoop {
-                return handler.value.startCall(request, sink: .collect).result
-            }
-            return handler.eventLoop.flatSubmit { handler.value.startCall(request, sink: .collect).result }
-        }
         let promise = eventLoop.makePromise(of: GRPCCallResult.self)
-        promise.completeWithTask {
-            await self.call(path: path, messages: [request], metadata: metadata, timeout: timeout, sink: .collect)
-        }
+        startUnary(
+            prepare(path: path, metadata: metadata, timeout: timeout), request: GRPCFramedMessage(request),
+            on: eventLoop, completion: .promise(promise))
         return promise.futureResult
+    }
+
+    /// A method's request headers, built once for every call made with the result.
+    public func prepare(
+        path: String, metadata: GRPCMetadata = GRPCMetadata(), timeout: Duration? = nil
+    ) -> GRPCPreparedMethod {
+        GRPCPreparedMethod(
+            path: path, metadata: metadata, timeout: timeout,
+            headers: requestHeaders(path: path, metadata: metadata, timeout: timeout))
+    }
+
+    /// The load generator's unary call: a prepared method and an already framed request,
+    /// started on `eventLoop`, whose `completion` runs on `eventLoop` (never from inside this
+    /// call). When the pooled connection lives on that loop, no promise, future or task is
+    /// made for the call.
+    public func startUnary(
+        _ method: GRPCPreparedMethod, request: GRPCFramedMessage, on eventLoop: EventLoop,
+        completion: @escaping (GRPCCallResult) -> Void
+    ) {
+        eventLoop.assertInEventLoop()
+        startUnary(method, request: request, on: eventLoop, completion: .callback(completion))
+    }
+
+    /// `completion` belongs to `eventLoop`: a callback is only given from code running on it.
+    private func startUnary(
+        _ method: GRPCPreparedMethod, request: GRPCFramedMessage, on eventLoop: EventLoop,
+        completion: GRPCCallCompletion
+    ) {
+        let call = GRPCClientRequest(
+            headers: method.headers, timeout: method.timeout, body: request.framed, endStream: true,
+            startedAt: MonotonicTime.now())
+        let handler = slots[picker.take()].readyHandler()
+        if let handler, handler.eventLoop === eventLoop, eventLoop.inEventLoop {
+            handler.value.startCall(call, sink: .collect, completion: completion)
+            return
+        }
+        // Another loop, or no connection yet: through a promise of the caller's loop.
+        let promise: EventLoopPromise<GRPCCallResult>
+        switch completion {
+        case .promise(let callerPromise):
+            promise = callerPromise
+        case .callback(let callback):
+            promise = eventLoop.makePromise()
+            let callback = NIOLoopBound(callback, eventLoop: eventLoop)
+            promise.futureResult.whenSuccess { callback.value($0) }
+        }
+        if let handler {
+            promise.completeWith(handler.eventLoop.flatSubmit { handler.value.startCall(call, sink: .collect).result })
+        } else {
+            promise.completeWithTask { await self.call(call, sink: .collect) }
+        }
     }
 
     /// Opens every pooled connection now (before a load run, so connecting is not measured).
     public func connectAll() async throws {
-        for slot in slots { _ = try await slot.handler(connect: makeConnection(to:)) }
+        for (index, slot) in slots.enumerated() { _ = try await slot.handler { makeConnection(to: $0, slot: index) } }
     }
 
     static func failed(startedAt: UInt64, outcome: GRPCCallOutcome, _ message: String) -> GRPCCallResult {
@@ -191,31 +236,35 @@ public final class GRPCClient: Sendable {
     }
 
     private func connection(startedAt: UInt64) async -> ConnectionAttempt {
-        let index = nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue % slots.count
+        let index = picker.take()
         let slot = slots[index]
         // Calls get here when their connection is gone (a GOAWAY, a restarting replica): every slot
         // without one reconnects in the background, and a call whose slot is down takes the next
         // one that is up, so calls keep flowing to the other endpoints meanwhile.
         var up: NIOLoopBound<GRPCClientConnectionHandler>?
         for offset in 0..<slots.count {
-            let candidate = slots[(index + offset) % slots.count]
+            let candidateIndex = (index + offset) % slots.count
+            let candidate = slots[candidateIndex]
             if let handler = candidate.readyHandler() {
                 up = up ?? handler
             } else if candidate.needsConnection {
-                Task { _ = try? await candidate.handler(connect: self.makeConnection(to:)) }
+                Task { _ = try? await candidate.handler { self.makeConnection(to: $0, slot: candidateIndex) } }
             }
         }
         if slot.readyHandler() == nil, let up { return .success(up) }
         do {
-            return .success(try await slot.handler(connect: makeConnection(to:)))
+            return .success(try await slot.handler { makeConnection(to: $0, slot: index) })
         } catch {
             return .failure(Self.failed(startedAt: startedAt, outcome: .connectFailed("\(error)"), "connect failed: \(error)"))
         }
     }
 
-    private func makeConnection(to endpoint: Endpoint) -> EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>> {
+    private func makeConnection(
+        to endpoint: Endpoint, slot: Int
+    ) -> EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>> {
         let id = connectionCounter.wrappingAdd(1, ordering: .relaxed).oldValue
         let configuration = self.configuration, logger = self.logger, onEvent = self.onEvent
+        let slot = SlotPicker.Slot(picker: picker, index: slot)
         return ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(configuration.connectTimeout)
@@ -223,8 +272,8 @@ public final class GRPCClient: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         GRPCClientConnectionHandler(
-                            connectionID: id, endpoint: endpoint, configuration: configuration, logger: logger,
-                            onEvent: onEvent))
+                            connectionID: id, configuration: configuration, logger: logger, onEvent: onEvent,
+                            slot: slot))
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
@@ -248,6 +297,85 @@ public final class GRPCClient: Sendable {
     /// Closes every connection; open calls end with `connectionLost`.
     public func close() async {
         for slot in slots { await slot.close() }
+    }
+
+    private func requestHeaders(path: String, metadata: GRPCMetadata, timeout: Duration?) -> NGHTTP2HeaderBlock {
+        var fields = [
+            HeaderField(":method", "POST"), HeaderField(":scheme", "http"), HeaderField(":path", path),
+            // One authority for every replica: headers are built once per method, not per connection.
+            HeaderField(":authority", configuration.endpoints[0].description),
+            HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
+            HeaderField("user-agent", "accord-grpc"),
+        ]
+        if let timeout { fields.append(HeaderField("grpc-timeout", GRPCTimeout.encode(timeout))) }
+        fields += metadata.headerFields
+        return NGHTTP2HeaderBlock(fields, retainedUntilSent: true)
+    }
+}
+
+/// A method called many times alike (a load test's interaction): its request headers are
+/// laid out once, in memory nghttp2 reads without copying, instead of for every call.
+public final class GRPCPreparedMethod: Sendable {
+    public let path: String
+    public let metadata: GRPCMetadata
+    public let timeout: Duration?
+    let headers: NGHTTP2HeaderBlock
+
+    init(path: String, metadata: GRPCMetadata, timeout: Duration?, headers: NGHTTP2HeaderBlock) {
+        self.path = path
+        self.metadata = metadata
+        self.timeout = timeout
+        self.headers = headers
+    }
+}
+
+/// A request message with its gRPC length prefix: a payload sent on every call (a constant
+/// one in a load test) is framed, and copied, once.
+public struct GRPCFramedMessage: Sendable {
+    let framed: ByteBuffer
+
+    public init(_ message: ByteBuffer) {
+        var framed = ByteBuffer()
+        framed.reserveCapacity(message.readableBytes + 5)
+        GRPCMessageFramer.frame(message, into: &framed)
+        self.framed = framed
+    }
+}
+
+/// Which pooled connection a call takes: the next in turn, except that a call started from
+/// inside a call's completion takes that call's connection. A load test's closed-model users
+/// then stay on their connections (as h2load's streams do), and the calls started while a
+/// connection's responses are read go out in the one write that follows the read.
+final class SlotPicker: Sendable {
+    /// A connection's place, for its handler to claim the calls started from a completion.
+    struct Slot: Sendable {
+        let picker: SlotPicker
+        let index: Int
+
+        /// Calls started inside `body` take this connection.
+        func claim(during body: () -> Void) {
+            picker.claimed.store(index, ordering: .relaxed)
+            body()
+            picker.claimed.store(-1, ordering: .relaxed)
+        }
+    }
+
+    private let next = Atomic<Int>(0)
+    private let claimed = Atomic<Int>(-1)
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+    }
+
+    /// Not one atomic step: callers racing from several threads may share a connection, which
+    /// only skews the spread.
+    func take() -> Int {
+        let claimed = claimed.load(ordering: .relaxed)
+        if claimed >= 0 { return claimed }
+        let taken = next.load(ordering: .relaxed)
+        next.store((taken + 1) % count, ordering: .relaxed)
+        return taken
     }
 }
 

@@ -4,14 +4,29 @@ import Synchronization
 
 /// What a call asks of a connection.
 struct GRPCClientRequest: Sendable {
-    var path: String
-    var metadata: GRPCMetadata
+    /// The request HEADERS, kept alive by the call until its stream closes (nghttp2 reads
+    /// them without copying).
+    var headers: NGHTTP2HeaderBlock
     var timeout: Duration?
     /// Framed request messages sent with the HEADERS (unary and server-streaming).
     var body: ByteBuffer?
     /// True when `body` is the whole request (END_STREAM after it).
     var endStream: Bool
     var startedAt: UInt64
+}
+
+/// Who learns a call's result: an async caller through a promise, or the load generator
+/// through a callback on the connection's loop (no promise and future per call).
+enum GRPCCallCompletion {
+    case promise(EventLoopPromise<GRPCCallResult>)
+    case callback((GRPCCallResult) -> Void)
+
+    func complete(_ result: GRPCCallResult) {
+        switch self {
+        case .promise(let promise): promise.succeed(result)
+        case .callback(let callback): callback(result)
+        }
+    }
 }
 
 /// Where a call's response messages go.
@@ -33,54 +48,37 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private final class Stream {
-        var result: GRPCCallResult
-        var deframer: GRPCMessageDeframer
-        let sink: GRPCResponseSink
-        let promise: EventLoopPromise<GRPCCallResult>
-        var sawHeaders = false
-        var trailersStatus: GRPCStatus?
-        var resetCode: HTTP2ErrorCode?
-        var localStatus: (GRPCStatus, GRPCCallOutcome)?
-        var deadline: Scheduled<Void>?
-
-        init(result: GRPCCallResult, maxMessageSize: Int, sink: GRPCResponseSink, promise: EventLoopPromise<GRPCCallResult>) {
-            self.result = result
-            self.deframer = GRPCMessageDeframer(maxMessageSize: maxMessageSize)
-            self.sink = sink
-            self.promise = promise
-        }
-    }
-
     let connectionID: Int
     let health = ConnectionHealth()
     private let configuration: GRPCClient.Configuration
     private let onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?
     let logger: Logger
-    var session: NGHTTP2Session?
-    var context: ChannelHandlerContext?
-    private var streams: [Int32: Stream] = [:]
+    // The per-call state, used only on the connection's event loop. No access to it is held
+    // across code that could reach it again (completions run after a call has left `streams`;
+    // closures given to `streams` and `deadlines` touch only what they are handed), so its
+    // run-time exclusivity checks, a few percent of a load run's CPU, are left out.
+    @exclusivity(unchecked) var session: NGHTTP2Session?
+    @exclusivity(unchecked) var context: ChannelHandlerContext?
+    @exclusivity(unchecked) private var streams = StreamTable<GRPCClientStream>()
     private var goawayLastStreamID: Int32?
-    var outbound = ByteBuffer()
-    private let baseHeaders: [HeaderField]
+    @exclusivity(unchecked) private var deadlines = DeadlineTimer()
+    /// This connection's place in its client's pool.
+    private let slot: SlotPicker.Slot?
+    @exclusivity(unchecked) var outbound = ByteBuffer()
+    @exclusivity(unchecked) var ioState = NGHTTP2IOState()
     /// Completed by the server's first SETTINGS: opening streams before then could exceed
     /// a SETTINGS_MAX_CONCURRENT_STREAMS we have not seen yet, and get them refused.
     private var settingsPromise: EventLoopPromise<Void>?
 
     init(
-        connectionID: Int, endpoint: GRPCClient.Endpoint, configuration: GRPCClient.Configuration, logger: Logger,
-        onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?
+        connectionID: Int, configuration: GRPCClient.Configuration, logger: Logger,
+        onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?, slot: SlotPicker.Slot? = nil
     ) {
         self.connectionID = connectionID
+        self.slot = slot
         self.configuration = configuration
         self.logger = logger
         self.onEvent = onEvent
-        self.baseHeaders = [
-            HeaderField(":method", "POST"), HeaderField(":scheme", "http"),
-            HeaderField(":authority", endpoint.description),
-            HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
-            HeaderField("user-agent", "accord-grpc"),
-        ]
     }
 
     /// Succeeds once the server's SETTINGS have arrived; fails if the connection closes first.
@@ -93,6 +91,7 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         health.markUnusable()
+        deadlines.cancel()
         settingsPromise?.fail(ChannelError.eof)
         let open = streams.keys.sorted()
         for id in open { complete(id, status: GRPCStatus(.unavailable, "the connection closed"), outcome: .connectionLost) }
@@ -107,44 +106,53 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     func startCall(
         _ request: GRPCClientRequest, sink: GRPCResponseSink
     ) -> (streamID: Int32?, result: EventLoopFuture<GRPCCallResult>) {
-        let eventLoop = context!.eventLoop
-        let promise = eventLoop.makePromise(of: GRPCCallResult.self)
+        let promise = context!.eventLoop.makePromise(of: GRPCCallResult.self)
+        let streamID = startCall(request, sink: sink, completion: .promise(promise))
+        return (streamID, promise.futureResult)
+    }
+
+    /// Opens the stream; `completion` learns the result when the call ends, on this loop, and
+    /// never from inside this method. Returns nil when the connection refused the stream.
+    @discardableResult
+    func startCall(_ request: GRPCClientRequest, sink: GRPCResponseSink, completion: GRPCCallCompletion) -> Int32? {
         var result = GRPCCallResult(
             status: GRPCStatus(.unknown), outcome: .completed, timings: GRPCCallTimings(started: request.startedAt),
             connectionID: connectionID)
         guard let session, health.isUsable else {
-            result.status = GRPCStatus(.unavailable, "the connection is going away")
-            result.outcome = .refused
-            result.timings.ended = MonotonicTime.now()
-            promise.succeed(result)
-            return (nil, promise.futureResult)
+            refuse(&result, "the connection is going away", completion: completion)
+            return nil
         }
-        var headers = baseHeaders
-        headers.insert(HeaderField(":path", request.path), at: 2)
-        if let timeout = request.timeout { headers.append(HeaderField("grpc-timeout", GRPCTimeout.encode(timeout))) }
-        headers += request.metadata.headerFields
         let streamID: Int32
         do {
-            streamID = try session.submitRequest(headers, body: request.body, endStream: request.endStream)
+            streamID = try session.submitRequest(request.headers, body: request.body, endStream: request.endStream)
         } catch {
             // nghttp2 refuses new streams once a GOAWAY has been received or sent.
-            result.status = GRPCStatus(.unavailable, "stream not opened: \(error)")
-            result.outcome = .refused
-            result.timings.ended = MonotonicTime.now()
-            promise.succeed(result)
-            return (nil, promise.futureResult)
+            refuse(&result, "stream not opened: \(error)", completion: completion)
+            return nil
         }
         result.streamID = streamID
-        let stream = Stream(result: result, maxMessageSize: configuration.maxMessageSize, sink: sink, promise: promise)
-        streams[streamID] = stream
+        streams.insert(
+            GRPCClientStream(
+                result: result, maxMessageSize: configuration.maxMessageSize, sink: sink, completion: completion,
+                headers: request.headers),
+            for: streamID)
         if let timeout = request.timeout {
-            let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
-            stream.deadline = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-                loopBound.value.deadlinePassed(streamID)
-            }
+            // From now, as the grpc-timeout the server gets: time spent connecting is not counted.
+            let deadline = MonotonicTime.now() &+ UInt64(max(0, timeout.nanoseconds))
+            deadlines.add(streamID: streamID, deadline: deadline, on: context!.eventLoop) { deadlinesDue }
         }
-        pump()
-        return (streamID, promise.futureResult)
+        flushSoon()
+        return streamID
+    }
+
+    /// Ends a call the connection could not take, on a later turn of the loop: a caller that
+    /// starts another call from its completion must not recurse here.
+    private func refuse(_ result: inout GRPCCallResult, _ message: String, completion: GRPCCallCompletion) {
+        result.status = GRPCStatus(.unavailable, message)
+        result.outcome = .refused
+        result.timings.ended = MonotonicTime.now()
+        let deferred = NIOLoopBound((completion, result), eventLoop: context!.eventLoop)
+        context!.eventLoop.execute { deferred.value.0.complete(deferred.value.1) }
     }
 
     func close() -> EventLoopFuture<Void> {
@@ -154,26 +162,41 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
 
     /// Streaming requests: more framed messages, and the end of the request.
     func sendMessage(_ framed: ByteBuffer?, streamID: Int32, end: Bool) {
-        guard streams[streamID] != nil else { return }
+        guard streams.contains(streamID) else { return }
         session?.appendBody(streamID: streamID, framed, finish: end)
-        pump()
+        flushSoon()
     }
 
     func cancel(streamID: Int32) {
-        guard let stream = streams[streamID] else { return }
-        stream.localStatus = (GRPCStatus(.cancelled, "cancelled by the client"), .reset(.cancel))
+        let status = (GRPCStatus(.cancelled, "cancelled by the client"), GRPCCallOutcome.reset(.cancel))
+        guard streams.modify(streamID, { $0.localStatus = status }) != nil else { return }
         session?.submitReset(streamID: streamID, code: .cancel)
-        pump()
+        flushSoon()
+    }
+
+    /// The deadline timer's callback.
+    private var deadlinesDue: @Sendable () -> Void {
+        let handler = NIOLoopBound(self, eventLoop: context!.eventLoop)
+        return { handler.value.expireDeadlines() }
+    }
+
+    private func expireDeadlines() {
+        guard let context else { return }
+        let expired = deadlines.fired(isOpen: { streams.contains($0) }, on: context.eventLoop) { deadlinesDue }
+        for streamID in expired { deadlinePassed(streamID) }
     }
 
     private func deadlinePassed(_ streamID: Int32) {
-        guard let stream = streams[streamID] else { return }
-        stream.localStatus = (GRPCStatus(.deadlineExceeded, "deadline exceeded"), .deadlineExceeded)
+        let status = (GRPCStatus(.deadlineExceeded, "deadline exceeded"), GRPCCallOutcome.deadlineExceeded)
+        guard streams.modify(streamID, { $0.localStatus = status }) != nil else { return }
         session?.submitReset(streamID: streamID, code: .cancel)
-        pump()
+        flushSoon()
     }
 
     // MARK: - Events
+
+    /// When what is being handled happened: the read that brought it, or now.
+    private var eventTime: UInt64 { ioState.reading ? ioState.readAt : MonotonicTime.now() }
 
     func didPump() {
         if session?.isAlive == false { health.markUnusable() }
@@ -182,21 +205,13 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     func handle(_ event: HTTP2Event) {
         switch event {
         case .headersSent(let streamID):
-            streams[streamID]?.result.timings.requestSent = MonotonicTime.now()
+            let now = MonotonicTime.now()
+            streams.modify(streamID) { $0.result.timings.requestSent = now }
         case .headers(let streamID, let fields, let endStream):
-            guard let stream = streams[streamID] else { return }
-            if !stream.sawHeaders {
-                stream.sawHeaders = true
-                stream.result.timings.headersReceived = MonotonicTime.now()
-                responseHeaders(stream, fields, endStream: endStream)
-            } else {
-                stream.trailersStatus = GRPCStatus(trailers: fields)
-                stream.result.trailingMetadata = GRPCMetadata(headerFields: fields)
-            }
+            let time = eventTime
+            streams.modify(streamID) { $0.receivedHeaders(fields, endStream: endStream, at: time) }
         case .data(let streamID, let bytes, _):
-            guard let stream = streams[streamID] else { return }
-            session?.consume(streamID: streamID, count: bytes.readableBytes)
-            received(bytes, on: stream)
+            received(bytes, streamID: streamID)
         case .rstStreamReceived(let streamID, let code):
             streams[streamID]?.resetCode = code
             onEvent?(.streamReset(connectionID: connectionID, streamID: streamID, code: code))
@@ -216,95 +231,44 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         }
     }
 
-    private func responseHeaders(_ stream: Stream, _ fields: [HeaderField], endStream: Bool) {
-        let httpStatus = fields.first(where: { $0.name == ":status" })?.value ?? ""
-        let contentType = fields.first(where: { $0.name == "content-type" })?.value ?? ""
-        stream.result.initialMetadata = GRPCMetadata(headerFields: fields)
-        if let status = GRPCStatus(trailers: fields), endStream {
-            // Trailers-only: the status arrives in the only HEADERS frame.
-            stream.trailersStatus = status
-            stream.result.initialMetadata = GRPCMetadata()
-            stream.result.trailingMetadata = GRPCMetadata(headerFields: fields)
-        } else if httpStatus != "200" {
-            stream.localStatus = (
-                GRPCStatus(Self.statusCode(forHTTPStatus: httpStatus), "HTTP status \(httpStatus)"),
-                .protocolViolation("HTTP status \(httpStatus)")
-            )
-        } else if !contentType.hasPrefix("application/grpc") {
-            stream.localStatus = (
-                GRPCStatus(.unknown, "unexpected content-type '\(contentType)'"),
-                .protocolViolation("content-type '\(contentType)'")
-            )
-        }
-    }
-
-    /// The gRPC code for a non-200 HTTP status (gRPC's http-grpc-status-mapping).
-    static func statusCode(forHTTPStatus status: String) -> GRPCStatus.Code {
-        switch status {
-        case "400": .internal
-        case "401": .unauthenticated
-        case "403": .permissionDenied
-        case "404": .unimplemented
-        case "429", "502", "503", "504": .unavailable
-        default: .unknown
-        }
-    }
-
-    private func received(_ bytes: ByteBuffer, on stream: Stream) {
-        stream.deframer.append(bytes)
-        do {
-            while let message = try stream.deframer.next() {
-                if stream.result.timings.firstMessage == nil { stream.result.timings.firstMessage = MonotonicTime.now() }
-                switch stream.sink {
-                case .collect: stream.result.messages.append(message)
-                case .stream(let continuation): continuation.yield(message)
-                case .callback(let deliver): deliver(message)
-                }
-            }
-        } catch {
-            guard let streamID = stream.result.streamID, stream.localStatus == nil else { return }
-            let status: GRPCStatus =
-                switch error {
-                case .messageTooLarge(let length, let limit):
-                    GRPCStatus(.resourceExhausted, "response message of \(length) bytes is over the limit of \(limit)")
-                default: GRPCStatus(.internal, "bad response framing: \(error)")
-                }
-            stream.localStatus = (status, .protocolViolation(status.message))
-            session?.submitReset(streamID: streamID, code: .cancel)
+    private func received(_ bytes: ByteBuffer, streamID: Int32) {
+        let time = eventTime
+        guard let received = streams.modify(streamID, { $0.received(bytes, at: time) }) else { return }
+        session?.consume(streamID: streamID, count: bytes.readableBytes)
+        if received.reset { session?.submitReset(streamID: streamID, code: .cancel) }
+        if !received.deliveries.isEmpty, case .callback(let deliver)? = streams[streamID]?.sink {
+            for message in received.deliveries { deliver(message) }
         }
     }
 
     private func closed(_ streamID: Int32, code: HTTP2ErrorCode) {
-        guard let stream = streams[streamID] else { return }
-        if let local = stream.localStatus {
-            complete(streamID, status: local.0, outcome: local.1)
-        } else if let status = stream.trailersStatus {
-            do {
-                try stream.deframer.finish()
-                complete(streamID, status: status, outcome: .completed)
-            } catch {
-                complete(
-                    streamID, status: GRPCStatus(.internal, "the response ended inside a message"),
-                    outcome: .protocolViolation("truncated message"))
-            }
-        } else if code == .refusedStream || stream.resetCode == .refusedStream
-            || (goawayLastStreamID.map { streamID > $0 } ?? false)
-        {
-            complete(streamID, status: GRPCStatus(.unavailable, "stream refused by the server"), outcome: .refused)
-        } else {
-            let reset = stream.resetCode ?? code
-            let statusCode: GRPCStatus.Code = reset == .cancel ? .cancelled : .unavailable
-            complete(streamID, status: GRPCStatus(statusCode, "stream reset with \(reset)"), outcome: .reset(reset))
-        }
+        guard let stream = streams.removeValue(forKey: streamID) else { return }
+        let refusedByGoaway = goawayLastStreamID.map { streamID > $0 } ?? false
+        let (status, outcome) = stream.ending(closedWith: code, refusedByGoaway: refusedByGoaway)
+        finish(consume stream, status: status, outcome: outcome)
     }
 
     private func complete(_ streamID: Int32, status: GRPCStatus, outcome: GRPCCallOutcome) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
-        stream.deadline?.cancel()
+        finish(consume stream, status: status, outcome: outcome)
+    }
+
+    /// Hands the result over; the stream has left the table already (so the completion may
+    /// start calls on this connection).
+    private func finish(_ stream: consuming GRPCClientStream, status: GRPCStatus, outcome: GRPCCallOutcome) {
+        var stream = stream
+        if let streamID = stream.result.streamID { deadlines.ended(streamID: streamID) { streams.contains($0) } }
         stream.result.status = status
         stream.result.outcome = outcome
-        stream.result.timings.ended = MonotonicTime.now()
+        // Never before the start: a call started during a read and ended by it (the connection
+        // closing) would otherwise end at the read's time.
+        stream.result.timings.ended = max(eventTime, stream.result.timings.started)
         if case .stream(let continuation) = stream.sink { continuation.finish() }
-        stream.promise.succeed(stream.result)
+        if case .callback = stream.completion, let slot {
+            // The load generator starts its next call from the completion: on this connection.
+            slot.claim { stream.completion.complete(stream.result) }
+        } else {
+            stream.completion.complete(stream.result)
+        }
     }
 }

@@ -54,8 +54,13 @@ public struct GRPCMetadata: Sendable, Hashable, Sequence {
 
     /// Header names that belong to HTTP/2 or gRPC itself, never to custom metadata.
     static func isReserved(_ name: String) -> Bool {
-        name.hasPrefix(":") || name.hasPrefix("grpc-") || name == "content-type" || name == "te"
-            || name == "user-agent" || name == "content-length"
+        // Every response's fields pass here: decide on the first byte where it can, since
+        // String.hasPrefix compares by Unicode rules and costs more than the rest of the test.
+        switch name.utf8.first {
+        case UInt8(ascii: ":"): return true
+        case UInt8(ascii: "g"): return name.hasPrefix("grpc-")
+        default: return name == "content-type" || name == "te" || name == "user-agent" || name == "content-length"
+        }
     }
 
     /// The custom metadata among received header fields; `-bin` values are base64 (padded or not).

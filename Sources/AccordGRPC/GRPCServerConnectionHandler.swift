@@ -48,7 +48,6 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, ChannelOutboundH
         var finished = false
         var pendingTrailers: [HeaderField] = []
         var sendWaiters: [EventLoopPromise<Void>] = []
-        var deadline: Scheduled<Void>?
 
         init(id: Int32, maxMessageSize: Int, requests: AsyncStream<ByteBuffer>.Continuation, credit: RequestCredit) {
             self.id = id
@@ -67,7 +66,9 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, ChannelOutboundH
     private var waitingForWritability: Set<Int32> = []
     private var shutdown = ServerShutdownStateMachine()
     private var pingTimeout: Scheduled<Void>?
+    private var deadlines = DeadlineTimer()
     var outbound: ByteBuffer
+    var ioState = NGHTTP2IOState()
 
     init(configuration: GRPCServer.Configuration, handlers: [String: GRPCHandler], logger: Logger) {
         self.configuration = configuration
@@ -90,6 +91,7 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, ChannelOutboundH
     func channelInactive(context: ChannelHandlerContext) {
         shutdown.connectionClosed()
         pingTimeout?.cancel()
+        deadlines.cancel()
         for stream in streams.values { abandon(stream, reason: "the connection closed") }
         streams.removeAll()
         context.fireChannelInactive()
@@ -191,10 +193,8 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, ChannelOutboundH
             streamID: streamID)
         stream.call = call
         if let timeout {
-            let loopBound = NIOLoopBound(self, eventLoop: context!.eventLoop)
-            stream.deadline = context!.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-                loopBound.value.deadlinePassed(streamID)
-            }
+            let deadline = MonotonicTime.now() &+ UInt64(max(0, timeout.nanoseconds))
+            deadlines.add(streamID: streamID, deadline: deadline, on: context!.eventLoop) { deadlinesDue }
         }
         stream.task = Task {
             let status: GRPCStatus
@@ -245,6 +245,23 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, ChannelOutboundH
         }
     }
 
+    /// The deadline timer's callback.
+    private var deadlinesDue: @Sendable () -> Void {
+        let handler = NIOLoopBound(self, eventLoop: context!.eventLoop)
+        return { handler.value.expireDeadlines() }
+    }
+
+    private func expireDeadlines() {
+        guard let context else { return }
+        let expired = deadlines.fired(isOpen: isRunning, on: context.eventLoop) { deadlinesDue }
+        for streamID in expired { deadlinePassed(streamID) }
+    }
+
+    /// Whether a call still waits for its status (a deadline can still end it).
+    private func isRunning(_ streamID: Int32) -> Bool {
+        streams[streamID].map { !$0.finished } ?? false
+    }
+
     private func deadlinePassed(_ streamID: Int32) {
         guard let stream = streams[streamID] else { return }
         fail(stream, GRPCStatus(.deadlineExceeded, "deadline exceeded"))
@@ -259,10 +276,10 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, ChannelOutboundH
 
     /// The stream is gone (reset or connection closed): stop its handler and release its waiters.
     private func abandon(_ stream: Stream, reason: String) {
-        stream.deadline?.cancel()
         stream.requests.finish()
         if !stream.finished { stream.task?.cancel() }
         stream.finished = true
+        deadlines.ended(streamID: stream.id, isOpen: isRunning)
         for waiter in stream.sendWaiters { waiter.fail(GRPCStatus(.cancelled, reason)) }
         stream.sendWaiters.removeAll()
         waitingForWritability.remove(stream.id)
@@ -299,7 +316,7 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, ChannelOutboundH
     func finish(streamID: Int32, status: GRPCStatus, call: GRPCServerCall?) {
         guard let session, let stream = streams[streamID], !stream.finished else { return }
         stream.finished = true
-        stream.deadline?.cancel()
+        deadlines.ended(streamID: streamID, isOpen: isRunning)
         let trailers = status.trailerFields + (call?.trailingMetadata.headerFields ?? [])
         if stream.responseStarted {
             stream.pendingTrailers = trailers

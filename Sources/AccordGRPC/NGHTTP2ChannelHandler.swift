@@ -5,11 +5,13 @@ import NIOCore
 /// `NGHTTP2Session`, feeds it the bytes read, acts on its recorded events, and writes what
 /// it produces. Conformers supply the events' meaning (`handle`) and what to do after each
 /// round (`didPump`); the plumbing is written once, here.
-protocol NGHTTP2ChannelHandler: ChannelInboundHandler where InboundIn == ByteBuffer, OutboundOut == ByteBuffer {
+protocol NGHTTP2ChannelHandler: ChannelInboundHandler, SendableMetatype
+where InboundIn == ByteBuffer, OutboundOut == ByteBuffer {
     var session: NGHTTP2Session? { get set }
     var context: ChannelHandlerContext? { get set }
     /// Bytes nghttp2 produced in the current round, written and flushed once per round.
     var outbound: ByteBuffer { get set }
+    var ioState: NGHTTP2IOState { get set }
     var logger: Logger { get }
 
     func handle(_ event: HTTP2Event)
@@ -35,7 +37,15 @@ extension NGHTTP2ChannelHandler {
     // implementations they are the handlers' witnesses, not NIO's forwarding defaults.)
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        ioState.reading = true
+        ioState.readAt = MonotonicTime.now()
         receive(data)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        ioState.reading = false
+        pump()
+        context.fireChannelReadComplete()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -54,11 +64,26 @@ extension NGHTTP2ChannelHandler {
         guard let session, let context else { return }
         do {
             try session.receive(unwrapInboundIn(data))
-            pump()
+            handleEvents(session)
+            flushSoon()
         } catch {
             logger.debug("closing a connection after an HTTP/2 error", metadata: [LogKey.error: "\(error)"])
             pump()
             context.close(promise: nil)
+        }
+    }
+
+    /// Writes what nghttp2 has to send at the end of the read batch, or of this event loop
+    /// turn: one write then carries the frames of every call started meanwhile, instead of
+    /// one system call per call.
+    func flushSoon() {
+        guard let context else { return }
+        if ioState.reading || ioState.flushQueued { return }
+        ioState.flushQueued = true
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            handler.value.ioState.flushQueued = false
+            handler.value.pump()
         }
     }
 
@@ -67,13 +92,7 @@ extension NGHTTP2ChannelHandler {
     func pump() {
         guard let session, let context else { return }
         repeat {
-            for event in session.takeEvents() {
-                if case .protocolError(let message) = event {
-                    logger.notice("HTTP/2 protocol error", metadata: [LogKey.error: "\(message)"])
-                } else {
-                    handle(event)
-                }
-            }
+            handleEvents(session)
             guard context.channel.isWritable else { break }
             do {
                 try session.send(into: &outbound)
@@ -85,9 +104,32 @@ extension NGHTTP2ChannelHandler {
         } while session.hasEvents
         if outbound.readableBytes > 0 {
             context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
-            outbound = context.channel.allocator.buffer(capacity: 16 << 10)
+            // The socket has usually taken the bytes by now, so the storage is ours again and
+            // clearing reuses it (a copy is made only if the write is still pending).
+            outbound.clear()
         }
         didPump()
         if !session.isAlive { context.close(promise: nil) }
     }
+
+    private func handleEvents(_ session: NGHTTP2Session) {
+        for event in session.takeEvents() {
+            if case .protocolError(let message) = event {
+                logger.notice("HTTP/2 protocol error", metadata: [LogKey.error: "\(message)"])
+            } else {
+                handle(event)
+            }
+        }
+    }
+}
+
+/// A connection's reads, and when its output goes to the socket (see `flushSoon`).
+struct NGHTTP2IOState {
+    /// Between channelRead and channelReadComplete: the end of the read batch writes.
+    var reading = false
+    /// When the last read arrived: the time of everything it brought (one clock reading for
+    /// all the calls it ends, instead of a few per call).
+    var readAt: UInt64 = 0
+    /// A write is queued on the event loop for the end of this turn.
+    var flushQueued = false
 }

@@ -41,15 +41,48 @@ final class NGHTTP2Session {
         var finished = false
         var hasTrailers = false
         var deferred = false
+
+        /// nghttp2's data provider: copies up to `length` bytes, and says whether the body
+        /// ended (EOF, and `trailersDue` when trailers follow) or must wait for more (DEFERRED).
+        mutating func read(
+            into destination: UnsafeMutablePointer<UInt8>, length: Int, flags: UnsafeMutablePointer<UInt32>,
+            trailersDue: () -> Void
+        ) -> Int {
+            let count = min(length, buffer.readableBytes)
+            if count > 0 {
+                buffer.readWithUnsafeReadableBytes { source in
+                    destination.update(from: source.bindMemory(to: UInt8.self).baseAddress!, count: count)
+                    return count
+                }
+            }
+            guard buffer.readableBytes == 0 else { return count }
+            if finished {
+                flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+                if hasTrailers {
+                    flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
+                    trailersDue()
+                }
+                return count
+            }
+            if count == 0 {
+                deferred = true
+                return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+            }
+            return count
+        }
     }
 
-    private var session: OpaquePointer?
+    // The mutable state below is touched many times per call, only on the session's event loop
+    // and never by two overlapping accesses (callbacks run inside the session's own calls, which
+    // hold no access while in nghttp2), so its run-time exclusivity checks are left out: they
+    // were a few percent of a load run's CPU.
+    @exclusivity(unchecked) private var session: OpaquePointer?
     private let allocator: ByteBufferAllocator
-    private var events: [HTTP2Event] = []
-    private var pendingHeaders: [HeaderField] = []
-    private var pendingHeaderBytes = 0
+    @exclusivity(unchecked) private var events: [HTTP2Event] = []
+    @exclusivity(unchecked) private var pendingHeaders: [HeaderField] = []
+    @exclusivity(unchecked) private var pendingHeaderBytes = 0
     private let maxHeaderListSize: Int
-    private var outbound: [Int32: OutboundBody] = [:]
+    @exclusivity(unchecked) private var outbound = StreamTable<OutboundBody>()
 
     init(role: Role, settings: HTTP2Settings, allocator: ByteBufferAllocator) throws(NGHTTP2Error) {
         self.allocator = allocator
@@ -147,14 +180,18 @@ final class NGHTTP2Session {
     // MARK: - Submitting frames
 
     /// Opens a client stream. The body, if any, is sent from `appendBody` calls; with
-    /// `endStream` the HEADERS frame itself ends the stream.
-    func submitRequest(_ headers: [HeaderField], body: ByteBuffer?, endStream: Bool) throws(NGHTTP2Error) -> Int32 {
-        let streamID = withNameValues(headers) { nva, count in
-            if endStream && body == nil {
-                return nghttp2_submit_request(session, nil, nva, count, nil, nil)
-            }
+    /// `endStream` the HEADERS frame itself ends the stream. nghttp2 reads `headers` when it
+    /// sends the HEADERS frame: the caller keeps the block alive until the stream closes.
+    func submitRequest(
+        _ headers: NGHTTP2HeaderBlock, body: ByteBuffer?, endStream: Bool
+    ) throws(NGHTTP2Error) -> Int32 {
+        let nva = headers.pairs
+        let streamID: Int32
+        if endStream && body == nil {
+            streamID = nghttp2_submit_request(session, nil, nva.baseAddress, nva.count, nil, nil)
+        } else {
             var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: onReadBody)
-            return nghttp2_submit_request(session, nil, nva, count, &provider, nil)
+            streamID = nghttp2_submit_request(session, nil, nva.baseAddress, nva.count, &provider, nil)
         }
         try check(streamID)
         if !(endStream && body == nil) {
@@ -178,16 +215,16 @@ final class NGHTTP2Session {
     /// Queues body bytes on a stream opened with a body. `finish` ends the body: with
     /// `trailers` the stream then waits for `submitTrailers` (signalled by `.trailersDue`).
     func appendBody(streamID: Int32, _ bytes: ByteBuffer?, finish: Bool = false, trailers: Bool = false) {
-        guard var body = outbound.removeValue(forKey: streamID) else { return }
-        if var bytes { body.buffer.writeBuffer(&bytes) }
-        if finish {
-            body.finished = true
-            body.hasTrailers = trailers
+        let wasDeferred = outbound.modify(streamID) { body in
+            if var bytes { body.buffer.writeBuffer(&bytes) }
+            if finish {
+                body.finished = true
+                body.hasTrailers = trailers
+            }
+            defer { body.deferred = false }
+            return body.deferred
         }
-        let wasDeferred = body.deferred
-        body.deferred = false
-        outbound[streamID] = body
-        if wasDeferred { nghttp2_session_resume_data(session, streamID) }
+        if wasDeferred == true { nghttp2_session_resume_data(session, streamID) }
     }
 
     /// Bytes queued on a stream that nghttp2 has not yet taken (flow control or socket).
@@ -233,9 +270,21 @@ final class NGHTTP2Session {
         // RFC 9113 section 6.5.2 size accounting: name + value + 32 per field.
         pendingHeaderBytes += name.count + value.count + 32
         if pendingHeaderBytes > maxHeaderListSize { return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue }
-        pendingHeaders.append(
-            HeaderField(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        pendingHeaders.append(HeaderField(Self.text(name), Self.text(value)))
         return 0
+    }
+
+    /// Header texts longer than Swift keeps inline (15 bytes) that every gRPC call repeats:
+    /// handed out as they are instead of allocated anew for each call.
+    private static let commonLongTexts = ["application/grpc", "application/grpc+proto", "grpc-accept-encoding"]
+
+    private static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if bytes.count > 15 {
+            for text in commonLongTexts where text.utf8.count == bytes.count {
+                if text.utf8.withContiguousStorageIfAvailable({ $0.elementsEqual(bytes) }) == true { return text }
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     fileprivate func frameReceived(_ frame: UnsafePointer<nghttp2_frame>) {
@@ -309,63 +358,74 @@ final class NGHTTP2Session {
         streamID: Int32, into destination: UnsafeMutablePointer<UInt8>, length: Int,
         flags: UnsafeMutablePointer<UInt32>
     ) -> Int {
-        guard var body = outbound.removeValue(forKey: streamID) else {
+        // In place: one lookup, and the queued bytes are not copied out and back.
+        var trailersDue = false
+        let read = outbound.modify(streamID) { body in
+            body.read(into: destination, length: length, flags: flags) { trailersDue = true }
+        }
+        guard let read else {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             return 0
         }
-        let count = min(length, body.buffer.readableBytes)
-        if count > 0 {
-            body.buffer.readWithUnsafeReadableBytes { source in
-                destination.update(from: source.bindMemory(to: UInt8.self).baseAddress!, count: count)
-                return count
-            }
-        }
-        if body.buffer.readableBytes == 0 {
-            if body.finished {
-                flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
-                if body.hasTrailers {
-                    flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-                    events.append(.trailersDue(streamID: streamID))
-                }
-                return count
-            }
-            if count == 0 {
-                body.deferred = true
-                outbound[streamID] = body
-                return Int(NGHTTP2_ERR_DEFERRED.rawValue)
-            }
-        }
-        outbound[streamID] = body
-        return count
+        if trailersDue { events.append(.trailersDue(streamID: streamID)) }
+        return read
     }
 
     // MARK: - Helpers
 
     private func withNameValues<R>(_ fields: [HeaderField], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
-        // One contiguous copy of all names and values, then name/value pairs pointing into it:
-        // nghttp2 copies the block during the submit call.
-        var storage: [UInt8] = []
-        storage.reserveCapacity(fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count })
-        for field in fields {
-            storage.append(contentsOf: field.name.utf8)
-            storage.append(contentsOf: field.value.utf8)
+        // nghttp2 copies the fields during the submit call, so a block for this call alone will do.
+        let block = NGHTTP2HeaderBlock(fields, retainedUntilSent: false)
+        return withExtendedLifetime(block) { body(block.pairs.baseAddress!, block.pairs.count) }
+    }
+}
+
+/// Header fields laid out as nghttp2 name/value pairs in memory this object owns.
+///
+/// A block built once and sent many times (every call of a load test's method) is
+/// `retainedUntilSent`: nghttp2 is told not to copy the names and values (NO_COPY), so
+/// submitting a request costs neither building nor copying its fields; whoever submits it
+/// keeps the block alive until the stream closes, as nghttp2 reads it when it sends HEADERS.
+final class NGHTTP2HeaderBlock: @unchecked Sendable {
+    let fields: [HeaderField]
+    /// Immutable after init (hence the unchecked Sendable): names and values back to back.
+    private let bytes: UnsafeMutableRawBufferPointer
+    let pairs: UnsafeMutableBufferPointer<nghttp2_nv>
+
+    init(_ fields: [HeaderField], retainedUntilSent: Bool) {
+        self.fields = fields
+        let flags = UInt8(
+            retainedUntilSent
+                ? NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue | NGHTTP2_NV_FLAG_NO_COPY_VALUE.rawValue
+                : NGHTTP2_NV_FLAG_NONE.rawValue)
+        let size = fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+        bytes = .allocate(byteCount: max(size, 1), alignment: 1)
+        // At least one element, so there is always a base address to hand nghttp2 and to free.
+        let storage = UnsafeMutablePointer<nghttp2_nv>.allocate(capacity: max(fields.count, 1))
+        var offset = 0
+        for (index, field) in fields.enumerated() {
+            let name = Self.place(field.name, in: bytes, at: &offset)
+            let value = Self.place(field.value, in: bytes, at: &offset)
+            (storage + index).initialize(
+                to: nghttp2_nv(
+                    name: name.baseAddress, value: value.baseAddress, namelen: name.count, valuelen: value.count,
+                    flags: flags))
         }
-        return storage.withUnsafeMutableBufferPointer { bytes in
-            var offset = 0
-            var nva: [nghttp2_nv] = []
-            nva.reserveCapacity(fields.count)
-            for field in fields {
-                let name = bytes.baseAddress! + offset
-                offset += field.name.utf8.count
-                let value = bytes.baseAddress! + offset
-                offset += field.value.utf8.count
-                nva.append(
-                    nghttp2_nv(
-                        name: name, value: value, namelen: field.name.utf8.count, valuelen: field.value.utf8.count,
-                        flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
-            }
-            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
-        }
+        pairs = UnsafeMutableBufferPointer(start: storage, count: fields.count)
+    }
+
+    deinit {
+        bytes.deallocate()
+        pairs.baseAddress!.deallocate()
+    }
+
+    private static func place(
+        _ text: String, in bytes: UnsafeMutableRawBufferPointer, at offset: inout Int
+    ) -> UnsafeMutableBufferPointer<UInt8> {
+        let start = offset
+        offset += text.utf8.count
+        UnsafeMutableRawBufferPointer(rebasing: bytes[start..<offset]).copyBytes(from: text.utf8)
+        return UnsafeMutableRawBufferPointer(rebasing: bytes[start..<offset]).bindMemory(to: UInt8.self)
     }
 }
 
@@ -373,48 +433,52 @@ private func check(_ result: Int32) throws(NGHTTP2Error) {
     if result < 0 { throw NGHTTP2Error(rawValue: result) }
 }
 
-private func owner(_ userData: UnsafeMutableRawPointer?) -> NGHTTP2Session {
-    Unmanaged<NGHTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+/// Runs `body` on the session behind a callback's user data. The session outlives every
+/// callback (they run inside its own calls into nghttp2), so no retain and release per callback.
+private func withOwner<Result>(_ userData: UnsafeMutableRawPointer?, _ body: (NGHTTP2Session) -> Result) -> Result {
+    Unmanaged<NGHTTP2Session>.fromOpaque(userData!)._withUnsafeGuaranteedRef(body)
 }
 
 // C callbacks: recover the Swift owner from user data and record what happened.
 
 private let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, _, userData in
-    owner(userData).beginHeaders()
+    withOwner(userData) { $0.beginHeaders() }
     return 0
 }
 
 private let onHeader: nghttp2_on_header_callback = { _, _, name, nameLength, value, valueLength, _, userData in
-    owner(userData).header(
-        name: UnsafeBufferPointer(start: name, count: nameLength),
-        value: UnsafeBufferPointer(start: value, count: valueLength))
+    withOwner(userData) {
+        $0.header(
+            name: UnsafeBufferPointer(start: name, count: nameLength),
+            value: UnsafeBufferPointer(start: value, count: valueLength))
+    }
 }
 
 private let onFrameRecv: nghttp2_on_frame_recv_callback = { _, frame, userData in
-    if let frame { owner(userData).frameReceived(frame) }
+    if let frame { withOwner(userData) { $0.frameReceived(frame) } }
     return 0
 }
 
 private let onDataChunkRecv: nghttp2_on_data_chunk_recv_callback = { _, _, streamID, data, length, userData in
-    owner(userData).dataChunk(streamID: streamID, bytes: UnsafeBufferPointer(start: data, count: length))
+    withOwner(userData) { $0.dataChunk(streamID: streamID, bytes: UnsafeBufferPointer(start: data, count: length)) }
     return 0
 }
 
 private let onStreamClose: nghttp2_on_stream_close_callback = { _, streamID, errorCode, userData in
-    owner(userData).streamClosed(streamID: streamID, code: errorCode)
+    withOwner(userData) { $0.streamClosed(streamID: streamID, code: errorCode) }
     return 0
 }
 
 private let onFrameSend: nghttp2_on_frame_send_callback = { _, frame, userData in
-    if let frame { owner(userData).frameSent(frame) }
+    if let frame { withOwner(userData) { $0.frameSent(frame) } }
     return 0
 }
 
 private let onError: nghttp2_error_callback2 = { _, _, message, length, userData in
-    if let message { owner(userData).error(UnsafeBufferPointer(start: message, count: length)) }
+    if let message { withOwner(userData) { $0.error(UnsafeBufferPointer(start: message, count: length)) } }
     return 0
 }
 
 private let onReadBody: nghttp2_data_source_read_callback = { _, streamID, buffer, length, flags, _, userData in
-    owner(userData).readBody(streamID: streamID, into: buffer!, length: length, flags: flags!)
+    withOwner(userData) { $0.readBody(streamID: streamID, into: buffer!, length: length, flags: flags!) }
 }

@@ -13,9 +13,12 @@ public struct GRPCUnaryInteraction: LoadInteraction {
     /// The request message for sequence number n (templating happens here); nil when the
     /// template does not render into a valid message, which counts as a `payload` error.
     public let payload: @Sendable (UInt64) -> ByteBuffer?
+    /// The request of every call when it does not change (framed once per worker), else nil.
+    public let constantPayload: ByteBuffer?
     /// Where the clients' connection events go (GOAWAY, closes), for a shutdown's timeline.
     public let connectionEvents: ConnectionEventLog?
 
+    /// An interaction whose request is rendered for each call.
     public init(
         name: String, host: String = "127.0.0.1", port: Int, path: String, connectionsPerWorker: Int = 1,
         timeout: Duration? = nil, metadata: GRPCMetadata = GRPCMetadata(),
@@ -26,19 +29,36 @@ public struct GRPCUnaryInteraction: LoadInteraction {
             connectionsPerWorker: connectionsPerWorker, timeout: timeout, metadata: metadata, payload: payload)
     }
 
+    /// An interaction that sends the same request on every call.
+    public init(
+        name: String, host: String = "127.0.0.1", port: Int, path: String, connectionsPerWorker: Int = 1,
+        timeout: Duration? = nil, metadata: GRPCMetadata = GRPCMetadata(), request: ByteBuffer
+    ) {
+        self.init(
+            name: name, endpoints: [GRPCClient.Endpoint(host: host, port: port)], path: path,
+            connectionsPerWorker: connectionsPerWorker, timeout: timeout, metadata: metadata, request: request)
+    }
+
+    /// Over several endpoints (replicas); `request`, when given, is sent on every call and
+    /// `payload` is not consulted.
     public init(
         name: String, endpoints: [GRPCClient.Endpoint], path: String, connectionsPerWorker: Int = 1,
         timeout: Duration? = nil, metadata: GRPCMetadata = GRPCMetadata(), connectionEvents: ConnectionEventLog? = nil,
-        payload: @escaping @Sendable (UInt64) -> ByteBuffer?
+        request: ByteBuffer? = nil, payload: @escaping @Sendable (UInt64) -> ByteBuffer? = { _ in nil }
     ) {
         self.name = name
         self.endpoints = endpoints
-        self.connectionEvents = connectionEvents
         self.path = path
         self.connectionsPerWorker = connectionsPerWorker
         self.timeout = timeout
         self.metadata = metadata
-        self.payload = payload
+        if let request {
+            self.payload = { _ in request }
+        } else {
+            self.payload = payload
+        }
+        self.constantPayload = request
+        self.connectionEvents = connectionEvents
     }
 
     public func makeDriver(on eventLoop: EventLoop) -> any LoadInteractionDriver {
@@ -47,25 +67,28 @@ public struct GRPCUnaryInteraction: LoadInteraction {
 
     final class Driver: GRPCWorkerDriver, LoadInteractionDriver {
         let interaction: GRPCUnaryInteraction
+        /// Headers built once for the run; a constant request framed once.
+        let method: GRPCPreparedMethod
+        let constantRequest: GRPCFramedMessage?
 
         init(interaction: GRPCUnaryInteraction, eventLoop: EventLoop) {
             self.interaction = interaction
-            super.init(
-                endpoints: interaction.endpoints, connections: interaction.connectionsPerWorker, eventLoop: eventLoop,
-                onEvent: interaction.connectionEvents?.grpcObserver(interaction: interaction.name))
+            self.constantRequest = interaction.constantPayload.map(GRPCFramedMessage.init)
+            let client = GRPCClient(
+                configuration: .init(endpoints: interaction.endpoints, connections: interaction.connectionsPerWorker),
+                group: eventLoop, onEvent: interaction.connectionEvents?.grpcObserver(interaction: interaction.name))
+            self.method = client.prepare(
+                path: interaction.path, metadata: interaction.metadata, timeout: interaction.timeout)
+            super.init(client: client, eventLoop: eventLoop)
         }
 
         func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
-            guard let request = interaction.payload(sequence) else {
+            guard let request = constantRequest ?? interaction.payload(sequence).map(GRPCFramedMessage.init) else {
                 let now = MonotonicTime.now()
                 return done(RequestOutcome(error: "payload", sentAt: now, endedAt: now))
             }
-            let done = NIOLoopBound(done, eventLoop: eventLoop)
-            client.startUnary(
-                path: interaction.path, request: request, metadata: interaction.metadata,
-                timeout: interaction.timeout, on: eventLoop
-            ).hop(to: eventLoop).whenSuccess { result in
-                done.value(RequestOutcome(
+            client.startUnary(method, request: request, on: eventLoop) { result in
+                done(RequestOutcome(
                     error: result.errorKind, sentAt: result.timings.requestSent ?? result.timings.started,
                     endedAt: result.timings.ended))
             }

@@ -16,6 +16,13 @@ class GRPCWorkerDriver {
             configuration: .init(endpoints: endpoints, connections: connections), group: eventLoop, onEvent: onEvent)
     }
 
+    /// A client the subclass made (to prepare its methods on it first).
+
+    init(client: GRPCClient, eventLoop: EventLoop) {
+        self.eventLoop = eventLoop
+        self.client = client
+    }
+
     func connect() -> EventLoopFuture<Void> {
         let promise = eventLoop.makePromise(of: Void.self)
         promise.completeWithTask { [client] in try await client.connectAll() }

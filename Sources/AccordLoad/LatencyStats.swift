@@ -14,8 +14,19 @@ public struct LatencyStats: Sendable {
 
     public init() {}
 
-    static func histogram() -> Histogram<UInt64> {
-        Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+    /// Empty, with histograms as wide as `other`'s already: an interval that starts where the
+    /// run's latencies are does not grow bucket by bucket as they arrive (hdrhistogram-swift's
+    /// growth costs thousands of allocations each time, on the event loop).
+    init(sizedLike other: LatencyStats) {
+        corrected = Self.histogram(upTo: other.corrected.highestTrackableValue)
+        service = Self.histogram(upTo: other.service.highestTrackableValue)
+    }
+
+    static func histogram(upTo highest: UInt64 = 2) -> Histogram<UInt64> {
+        var histogram = Histogram<UInt64>(
+            lowestDiscernibleValue: 1, highestTrackableValue: max(2, highest), numberOfSignificantValueDigits: .three)
+        histogram.autoResize = true
+        return histogram
     }
 
     public var errorCount: UInt64 { errors.values.reduce(0, +) }
@@ -29,6 +40,12 @@ public struct LatencyStats: Sendable {
     }
 
     public mutating func add(_ other: LatencyStats) {
+        // Into nothing yet (a merge's first part): take it whole, instead of growing empty
+        // histograms to its width (hdrhistogram-swift allocates thousands of times per growth).
+        if requests == 0, errors.isEmpty, corrected.totalCount == 0, service.totalCount == 0 {
+            self = other
+            return
+        }
         corrected.add(other.corrected)
         service.add(other.service)
         requests += other.requests

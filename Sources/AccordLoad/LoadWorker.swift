@@ -82,7 +82,10 @@ final class LoadWorker {
         case .open: tick()
         case .closed(let users, let duration):
             endNanos = startNanos + UInt64(duration.nanoseconds)
-            for _ in 0..<min(users, maxInFlight) { fire(intended: MonotonicTime.now()) }
+            for _ in 0..<min(users, maxInFlight) {
+                let now = MonotonicTime.now()
+                fire(intended: now, now: now)
+            }
         }
     }
 
@@ -115,7 +118,9 @@ final class LoadWorker {
     }
 
     func snapshot() -> Snapshot {
-        defer { interval = Array(repeating: LatencyStats(), count: drivers.count) }
+        // Requests are recorded once, in the interval; the total takes each interval as it closes.
+        for index in total.indices { total[index].add(interval[index]) }
+        defer { interval = total.map(LatencyStats.init(sizedLike:)) }
         return Snapshot(
             total: total, interval: interval, windows: windows, drain: drain, steady: steady, generator: generator,
             inFlight: inFlight, finished: stopped && inFlight == 0)
@@ -142,7 +147,7 @@ final class LoadWorker {
             }
             pending = nil
             generator.scheduled += 1
-            fire(intended: due)
+            fire(intended: due, now: now)
         }
         // At max in flight: the schedule waits where it is; the next completion resumes it,
         // and the wait shows as latency because it counts from the intended time.
@@ -150,8 +155,9 @@ final class LoadWorker {
         heldAtLimit = true
     }
 
-    private func fire(intended: UInt64) {
-        let lag = MonotonicTime.now() &- intended
+    /// `now` is a recent reading of the clock (the caller's: one reading serves a burst).
+    private func fire(intended: UInt64, now: UInt64) {
+        let lag = now &- intended
         if lag > GeneratorStats.lateThresholdNanos { generator.late += 1 }
         generator.maxLagNanos = max(generator.maxLagNanos, lag)
         generator.sent += 1
@@ -167,7 +173,6 @@ final class LoadWorker {
     private func completed(index: Int, intended: UInt64, outcome: RequestOutcome) {
         inFlight -= 1
         if intended >= startNanos + warmupNanos {
-            total[index].record(intended: intended, outcome: outcome)
             interval[index].record(intended: intended, outcome: outcome)
             if !windows.isEmpty { recordInWindows(index: index, intended: intended, outcome: outcome) }
         }
@@ -176,9 +181,10 @@ final class LoadWorker {
             // Otherwise a timer for the next arrival is already pending: one per arrival.
             if heldAtLimit { tick() }
         case .closed:
-            if !stopped && MonotonicTime.now() < endNanos {
+            let now = MonotonicTime.now()
+            if !stopped && now < endNanos {
                 generator.scheduled += 1
-                fire(intended: MonotonicTime.now())
+                fire(intended: now, now: now)
             } else {
                 stopped = true
             }

@@ -64,14 +64,13 @@ public enum ProfileRun {
                 } catch {
                     throw SetupError(message: "\(entry.location.fileLine): \(entry.name): the request is not a valid \(type.fullName): \(error)")
                 }
-                let constant = request.isConstant ? try encode(0) : nil
                 var grpcMetadata = GRPCMetadata()
                 for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { grpcMetadata.add(key, value) }
                 interaction = GRPCUnaryInteraction(
                     name: entry.name, endpoints: addresses.map { GRPCClient.Endpoint(host: $0.host, port: $0.port) },
                     path: path, connectionsPerWorker: max(1, profile.grpcConnections / workers),
                     timeout: profile.timeout, metadata: grpcMetadata, connectionEvents: connectionEvents,
-                    payload: { sequence in constant ?? (try? encode(sequence)) })
+                    request: request.isConstant ? try encode(0) : nil, payload: { try? encode($0) })
             case .http(let host, let port, let addresses, let method, let path, let headers, let body):
                 let target: HTTPTarget
                 let targets: [HTTPTarget]

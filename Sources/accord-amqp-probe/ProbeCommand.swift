@@ -140,7 +140,7 @@ extension ProbeCommand {
                     }
                     group.addTask {
                         let outcomes = await connection.publish(contentsOf: messages, routingKey: queue)
-                        for (ticket, outcome) in zip(tickets, outcomes) { tracker.record(outcome, for: ticket) }
+                        tracker.record(outcomes, for: tickets)
                         return outcomes.count(where: \.isAck)
                     }
                 }

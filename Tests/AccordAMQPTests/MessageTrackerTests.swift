@@ -15,7 +15,7 @@ import Testing
         let tracker = MessageTracker(runID: "run1")
         let messages = stamped(tracker, 3)
         let ids = messages.map(\.1.id)
-        #expect(Set(ids).count == 3)
+        #expect(ids == ["run1-0-0", "run1-0-1", "run1-0-2"])
         for (message, ticket) in messages {
             #expect(message.properties.headers?[MessageTracker.idHeader] == .string(ticket.id))
             #expect(message.properties.messageID == ticket.id)
@@ -27,13 +27,25 @@ import Testing
         }
     }
 
-    @Test func accountsEveryOutcome() {
+    @Test(arguments: [(UInt64(0), "p-0"), (9, "p-9"), (10, "p-10"), (1_234_567, "p-1234567"),
+                      (.max, "p-18446744073709551615")])
+    func idsEndInTheSequenceNumber(sequence: UInt64, id: String) {
+        #expect(MessageTracker.id("p-", sequence) == id)
+    }
+
+    /// One by one or as a batch, the same outcomes make the same account.
+    @Test(arguments: [false, true])
+    func accountsEveryOutcome(asBatch: Bool) {
         let tracker = MessageTracker(runID: "run1")
         let messages = stamped(tracker, 6)
         let outcomes: [PublishOutcome] = [.ack, .ack, .ack, .nack,
                                           .unconfirmed(AMQPError(.library, operation: "t", text: "gone")),
                                           .notSent(AMQPError(.closed, operation: "t", text: "closed"))]
-        for ((_, ticket), outcome) in zip(messages, outcomes) { tracker.record(outcome, for: ticket) }
+        if asBatch {
+            tracker.record(outcomes, for: messages.map(\.1))
+        } else {
+            for ((_, ticket), outcome) in zip(messages, outcomes) { tracker.record(outcome, for: ticket) }
+        }
         // Consumed: m0 once, m1 twice (the second time flagged redelivered), m4 (unconfirmed but arrived).
         for index in [0, 1, 4] {
             tracker.recordConsumed(id: messages[index].1.id, sentAtNanos: nil, redelivered: false, event: "e")
