@@ -59,10 +59,17 @@ enum ServeFixtures {
     /// `--peer orders.grpc=127.0.0.1:PORT`
     static func ordersPeer(_ port: Int) -> [String] { ["--peer", "orders.grpc=127.0.0.1:\(port)"] }
 
-    /// Waits until the slow upstream has `count` calls in hand.
-    static func waitForCalls(_ count: Int, at upstream: ChildProcess) async throws {
-        try await waitUntil("\(count) calls in flight at the upstream") {
-            Self.count("GOT", in: upstream.stdout) == count
+    /// Waits until the slow upstream has `count` calls in hand; on a timeout, says what the
+    /// requests got meanwhile (a full suite run once saw fewer arrive than were sent).
+    static func waitForCalls(_ count: Int, at upstream: ChildProcess, requests: [ChildProcess] = []) async throws {
+        do {
+            try await waitUntil("\(count) calls in flight at the upstream", timeout: .seconds(60)) {
+                Self.count("GOT", in: upstream.stdout) >= count
+            }
+        } catch {
+            let answers = requests.map { "running: \($0.isRunning) out: \($0.stdout) err: \($0.stderr)" }
+            throw ServeFailure(description: "\(error); upstream said: \(upstream.stdout) \(upstream.stderr); "
+                + "requests: \(answers.joined(separator: " | "))")
         }
     }
 

@@ -15,7 +15,7 @@ import Testing
         let gateway = try await ServeFixtures.serve(system.path, "gateway", ServeFixtures.ordersPeer(upstreamPort))
         let port = try #require(gateway.httpPort)
         let requests = try (0..<4).map { _ in try ServeFixtures.startCurl(ServeFixtures.postOrder(port: port)) }
-        try await ServeFixtures.waitForCalls(4, at: upstream)
+        try await ServeFixtures.waitForCalls(4, at: upstream, requests: requests)
 
         gateway.process.signal(SIGTERM)
         let exit = try await gateway.process.wait(timeout: 20)
@@ -36,7 +36,7 @@ import Testing
                                                     ServeFixtures.ordersPeer(upstreamPort))
         let port = try #require(gateway.httpPort)
         let requests = try (0..<3).map { _ in try ServeFixtures.startCurl(ServeFixtures.postOrder(port: port)) }
-        try await ServeFixtures.waitForCalls(3, at: upstream)
+        try await ServeFixtures.waitForCalls(3, at: upstream, requests: requests)
 
         gateway.process.signal(SIGTERM)
         // Well before the upstream would answer: the exit does not wait for anything.
