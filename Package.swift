@@ -75,6 +75,7 @@ let package = Package(
             name: "AccordServices",
             dependencies: [
                 "AccordJSON", "AccordProto", "AccordGRPC", "AccordContracts", "AccordHTTP", "AccordAMQP", "AccordOpenAPI",
+                "AccordSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -160,7 +161,7 @@ let package = Package(
             name: "AccordCheck",
             dependencies: [
                 "AccordContracts", "AccordGRPC", "AccordHTTP", "AccordAMQP", "AccordJSON", "AccordOpenAPI",
-                "AccordProto", "AccordReport", "AccordLoad", "AccordDocuments",
+                "AccordProto", "AccordReport", "AccordLoad", "AccordDocuments", "AccordSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]

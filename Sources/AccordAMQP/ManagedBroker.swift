@@ -242,11 +242,18 @@ extension ManagedBroker: Service {
 
 /// Where the broker to use comes from: `AMQP_URL` when set, else a managed broker.
 public enum AMQPBrokerSource {
+    /// `AMQP_URL`, or nil when the variable is unset or empty.
+    public static func urlFromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String? {
+        guard let url = environment["AMQP_URL"], !url.isEmpty else { return nil }
+        return url
+    }
+
     /// The endpoint from `AMQP_URL`, or nil when the variable is unset or empty.
     public static func endpointFromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> AMQPEndpoint? {
-        guard let url = environment["AMQP_URL"], !url.isEmpty else { return nil }
-        return try AMQPEndpoint(url: url)
+        try urlFromEnvironment(environment).map { try AMQPEndpoint(url: $0) }
     }
 }

@@ -1,5 +1,6 @@
 import AccordAMQP
 import AccordContracts
+import AccordSystem
 import Synchronization
 
 /// Sees every event a system publishes: one exclusive queue per event, bound to its exchange
@@ -33,7 +34,7 @@ final class EventTap: Sendable {
 
     private func watch(_ event: ContractEvent, system: String) async throws {
         let queue = "accord.tap.\(system).\(event.name).\(UInt32.random(in: 0...UInt32.max))"
-        try await connection.declareExchange(event.amqp.exchange, type: Self.exchangeType(event.amqp.exchangeType))
+        try await connection.declareExchange(event.amqp.exchange, type: AMQPExchangeType(event.amqp.exchangeType))
         try await connection.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
         try await connection.bindQueue(queue, to: event.amqp.exchange, routingKey: event.amqp.routingKey)
         let consumer = try await connection.consume(queue: queue, exclusive: true)
@@ -48,15 +49,6 @@ final class EventTap: Sendable {
             }
         }
         running.withLock { $0.append((consumer, reader)) }
-    }
-
-    private static func exchangeType(_ type: AMQPBinding.ExchangeType) -> AMQPExchangeType {
-        switch type {
-        case .direct: .direct
-        case .topic: .topic
-        case .fanout: .fanout
-        case .headers: .headers
-        }
     }
 
     /// Waits until no message has arrived for `quiet` (at most `limit`), then stops the tap and

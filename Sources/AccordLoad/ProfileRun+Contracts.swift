@@ -5,6 +5,7 @@ import AccordHTTP
 import AccordJSON
 import AccordOpenAPI
 import AccordProto
+import AccordSystem
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -32,14 +33,14 @@ struct ContractPlanner {
             }
             return EventTraffic.Route(
                 event: event.name, exchange: event.amqp.exchange,
-                exchangeType: AMQPExchangeType(rawValue: event.amqp.exchangeType.rawValue) ?? .topic,
+                exchangeType: AMQPExchangeType(event.amqp.exchangeType),
                 routingKey: event.amqp.routingKey, contentType: event.payload.contentType, tapped: consume)
         }
         guard let first = routes.first else {
             traffic = nil
             return
         }
-        let url = profile.amqpURL ?? environment["AMQP_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? services.amqpURL
+        let url = profile.amqpURL ?? AMQPBrokerSource.urlFromEnvironment(environment) ?? services.amqpURL
         guard let url else {
             let problem = "\(first.event) is published, but there is no broker: give amqp_url: or set AMQP_URL"
             throw ProfileRun.SetupError(message: "\(profile.file): \(problem)")

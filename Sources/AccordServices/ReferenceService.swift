@@ -2,6 +2,7 @@ import AccordAMQP
 import AccordContracts
 import AccordGRPC
 import AccordHTTP
+import AccordSystem
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -261,7 +262,7 @@ public final class ReferenceService: Service, Sendable {
             guard declared.insert(binding.exchange).inserted else { continue }
             do {
                 try await connection.declareExchange(
-                    binding.exchange, type: AMQPExchangeType(rawValue: binding.exchangeType.rawValue) ?? .topic)
+                    binding.exchange, type: AMQPExchangeType(binding.exchangeType))
             } catch {
                 throw ReferenceSetupError(location: system.display(binding.location),
                                           "cannot declare exchange \(binding.exchange)", cause: "\(error)")

@@ -69,10 +69,7 @@ extension AccordCommand {
         /// Starts the system, drives its examples and watches its events, then stops it. A system
         /// that cannot run is bad input (exit 2), never a silent pass.
         private func dynamicCheck(_ system: ContractSystem) async throws -> DynamicCheck.Report {
-            let environment = ProcessInfo.processInfo.environment["AMQP_URL"]
-            let options = SystemRunner.Options(
-                reference: .init(accordExecutable: AccordExecutable.path, logLevel: "\(global.logLevel)"),
-                amqpURL: environment.flatMap { $0.isEmpty ? nil : $0 })
+            let options = SystemRunner.Options.forThisAccord(logLevel: "\(global.logLevel)")
             let runner: SystemRunner
             do {
                 runner = try await SystemRunner.start(system, options: options)

@@ -21,7 +21,7 @@ struct ContractServices {
         let publishes = profile.mix.contains {
             if case .contract(let call) = $0.target, case .publish = call.kind { true } else { false }
         }
-        var amqpURL = profile.amqpURL ?? ProcessInfo.processInfo.environment["AMQP_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        var amqpURL = profile.amqpURL ?? AMQPBrokerSource.urlFromEnvironment()
         if amqpURL == nil && (publishes || !started.isEmpty && SystemPlan.needsBroker(system)) {
             do {
                 let broker = try await ManagedBroker.start()

@@ -1,4 +1,6 @@
+import AccordAMQP
 import AccordReport
+import AccordSystem
 import Foundation
 
 extension RunMetadata {
@@ -39,5 +41,14 @@ extension RunMetadata {
 enum AccordExecutable {
     static var path: String {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+    }
+}
+
+extension SystemRunner.Options {
+    /// Reference services run by this accord binary; the broker from AMQP_URL, else a managed one.
+    static func forThisAccord(logLevel: String) -> SystemRunner.Options {
+        SystemRunner.Options(
+            reference: .init(accordExecutable: AccordExecutable.path, logLevel: logLevel),
+            amqpURL: AMQPBrokerSource.urlFromEnvironment())
     }
 }

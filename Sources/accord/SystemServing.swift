@@ -6,13 +6,10 @@ import Foundation
 /// it has events and no AMQP_URL), until SIGTERM or SIGINT, then a graceful stop of them all.
 enum SystemServing {
     static func run(_ system: ContractSystem, logLevel: String, grace: Duration) async throws {
-        let environment = ProcessInfo.processInfo.environment["AMQP_URL"]
         // Every service's log lines, prefixed with its name, on our stderr: one stream to follow a
         // correlation id through the system.
-        let options = SystemRunner.Options(
-            reference: .init(accordExecutable: AccordExecutable.path, logLevel: logLevel),
-            amqpURL: environment.flatMap { $0.isEmpty ? nil : $0 },
-            onLine: { service, line in FileHandle.standardError.write(Data("[\(service)] \(line)\n".utf8)) })
+        var options = SystemRunner.Options.forThisAccord(logLevel: logLevel)
+        options.onLine = { service, line in FileHandle.standardError.write(Data("[\(service)] \(line)\n".utf8)) }
         let (stopped, stop) = AsyncStream<Void>.makeStream()
         // Trapped before anything starts, so a signal during start-up still stops what started.
         let trap = SignalTrap([SIGTERM, SIGINT]) { stop.yield() }
