@@ -58,11 +58,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The canonical RPC status codes, shared by the gRPC transport and the contracts.
+        .target(name: "AccordRPCStatus"),
+
         // Transports: they know bytes, frames and messages, never contracts.
         .target(
             name: "AccordGRPC",
             dependencies: [
                 "CNGHTTP2",
+                "AccordRPCStatus",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -74,8 +78,8 @@ let package = Package(
         .target(
             name: "AccordServices",
             dependencies: [
-                "AccordJSON", "AccordProto", "AccordGRPC", "AccordContracts", "AccordHTTP", "AccordAMQP", "AccordOpenAPI",
-                "AccordSystem",
+                "AccordJSON", "AccordProto", "AccordGRPC", "AccordContracts", "AccordHTTP", "AccordAMQP",
+                "AccordOpenAPI", "AccordSystem", "AccordRPCStatus",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,7 +95,7 @@ let package = Package(
             name: "AccordLoad",
             dependencies: [
                 "CZlib", "AccordJSON", "AccordDocuments", "AccordProto", "AccordGRPC", "AccordHTTP", "AccordReport",
-                "AccordProcess", "AccordContracts", "AccordOpenAPI", "AccordAMQP", "AccordSystem",
+                "AccordProcess", "AccordContracts", "AccordOpenAPI", "AccordAMQP", "AccordSystem", "AccordRPCStatus",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -146,7 +150,9 @@ let package = Package(
         // Contracts: the system model and loader, one schema model, and static mismatch detection.
         .target(
             name: "AccordContracts",
-            dependencies: ["AccordDocuments", "AccordJSON", "AccordProto", "AccordOpenAPI", "AccordReport"]
+            dependencies: [
+                "AccordDocuments", "AccordJSON", "AccordProto", "AccordOpenAPI", "AccordReport", "AccordRPCStatus",
+            ]
         ),
 
         .target(
@@ -244,9 +250,12 @@ let package = Package(
             dependencies: ["AccordContracts", "AccordDocuments", "AccordReport", "AccordTestSupport"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "AccordRPCStatusTests", dependencies: ["AccordRPCStatus"]),
         .testTarget(
             name: "AccordServicesTests",
-            dependencies: ["AccordServices", "AccordContracts", "AccordJSON", "AccordAMQP", "AccordTestSupport"],
+            dependencies: [
+                "AccordServices", "AccordContracts", "AccordJSON", "AccordAMQP", "AccordRPCStatus", "AccordTestSupport",
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

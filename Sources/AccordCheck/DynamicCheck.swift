@@ -157,7 +157,7 @@ public struct DynamicCheck: Sendable {
         guard result.outcome == .completed else {
             throw DynamicCheckError(message: "\(method.path) at \(address) got no answer: \(result.outcome)")
         }
-        let status = ContractExample.Status.rpc(RPCStatus(rawValue: result.status.code.rawValue) ?? .unknown)
+        let status = ContractExample.Status.rpc(result.status.code)
         guard result.status.code == .ok else {
             return Exchange(status: status, statusMessage: result.status.message.isEmpty ? nil : result.status.message)
         }

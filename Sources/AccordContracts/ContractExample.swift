@@ -2,6 +2,7 @@ import AccordDocuments
 import AccordJSON
 import AccordOpenAPI
 import AccordProto
+import AccordRPCStatus
 
 /// One example a service must answer as stated: a call and its expected status (and, optionally,
 /// fields of the response). String values may hold placeholders the runner fills in: the payload

@@ -2,6 +2,7 @@ import AccordDocuments
 import AccordJSON
 import AccordOpenAPI
 import AccordProto
+import AccordRPCStatus
 
 extension LoadSession {
     static let referenceKeys = ["store", "id", "rpc", "routes", "consume", "shutdown"]

@@ -1,41 +1,10 @@
+import AccordRPCStatus
+
 /// A gRPC status: the code and message carried in `grpc-status`/`grpc-message` trailers.
 /// Handlers throw it to end a call with that status.
 public struct GRPCStatus: Error, Sendable, Hashable, CustomStringConvertible {
-    public enum Code: Int, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-        case ok = 0, cancelled, unknown, invalidArgument, deadlineExceeded, notFound, alreadyExists
-        case permissionDenied, resourceExhausted, failedPrecondition, aborted, outOfRange, unimplemented
-        case `internal`, unavailable, dataLoss, unauthenticated
-
-        /// The canonical upper-case name (`NOT_FOUND`), as contracts and grpcio spell it.
-        public var name: String {
-            switch self {
-            case .ok: "OK"
-            case .cancelled: "CANCELLED"
-            case .unknown: "UNKNOWN"
-            case .invalidArgument: "INVALID_ARGUMENT"
-            case .deadlineExceeded: "DEADLINE_EXCEEDED"
-            case .notFound: "NOT_FOUND"
-            case .alreadyExists: "ALREADY_EXISTS"
-            case .permissionDenied: "PERMISSION_DENIED"
-            case .resourceExhausted: "RESOURCE_EXHAUSTED"
-            case .failedPrecondition: "FAILED_PRECONDITION"
-            case .aborted: "ABORTED"
-            case .outOfRange: "OUT_OF_RANGE"
-            case .unimplemented: "UNIMPLEMENTED"
-            case .internal: "INTERNAL"
-            case .unavailable: "UNAVAILABLE"
-            case .dataLoss: "DATA_LOSS"
-            case .unauthenticated: "UNAUTHENTICATED"
-            }
-        }
-
-        public init?(name: String) {
-            guard let code = Code.allCases.first(where: { $0.name == name }) else { return nil }
-            self = code
-        }
-
-        public var description: String { name }
-    }
+    /// The status codes are the transport-neutral `RPCStatus`, which contracts name too.
+    public typealias Code = RPCStatus
 
     public var code: Code
     public var message: String

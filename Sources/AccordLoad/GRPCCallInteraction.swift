@@ -1,4 +1,5 @@
 import AccordGRPC
+import AccordRPCStatus
 import NIOCore
 import Synchronization
 

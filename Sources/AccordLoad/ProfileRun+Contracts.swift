@@ -5,6 +5,7 @@ import AccordHTTP
 import AccordJSON
 import AccordOpenAPI
 import AccordProto
+import AccordRPCStatus
 import AccordSystem
 import Foundation
 import NIOCore
@@ -123,10 +124,8 @@ struct ContractPlanner {
         let constant = request.isConstant ? encode(0) : nil
         var grpcMetadata = GRPCMetadata()
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { grpcMetadata.add(key, value) }
-        var expected = GRPCStatus.Code.ok
-        if case .rpc(let status)? = call.expectedStatus {
-            expected = GRPCStatus.Code(rawValue: status.rawValue) ?? .ok
-        }
+        var expected = RPCStatus.ok
+        if case .rpc(let status)? = call.expectedStatus { expected = status }
         let rules = call.captures
         let output = method.outputType
         var onSuccess: (@Sendable (ByteBuffer) -> Void)?

@@ -1,6 +1,7 @@
 import AccordContracts
 import AccordJSON
 import AccordProto
+import AccordRPCStatus
 
 /// One gRPC method of a reference service, without I/O: which request fields it requires, how a
 /// store plan becomes response messages (proto3 JSON) and a status.

@@ -46,7 +46,7 @@ extension ReferenceService {
             return .failure(GRPCStatus(.invalidArgument, "the request has no JSON form: \(error)"))
         }
         let result = store.withLock { handlers.rpc(method.name, request: json, store: &$0) }
-        guard result.status == .ok else { return .failure(GRPCStatus(Self.code(result.status), result.message)) }
+        guard result.status == .ok else { return .failure(GRPCStatus(result.status, result.message)) }
         do {
             try await commit(result.change, events: result.events, publisher: publisher, correlationID: correlationID,
                              logger: logger)
@@ -70,9 +70,5 @@ extension ReferenceService {
     /// graceful drain lets it run out; nothing cancels it early.
     static func take(_ delay: Duration) async {
         if delay > .zero { try? await Task.sleep(for: delay) }
-    }
-
-    static func code(_ status: RPCStatus) -> GRPCStatus.Code {
-        GRPCStatus.Code(rawValue: status.rawValue) ?? .unknown
     }
 }

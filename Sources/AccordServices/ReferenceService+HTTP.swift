@@ -81,7 +81,7 @@ extension ReferenceService {
             ? await client.serverStreaming(path: method.path, request: bytes, metadata: metadata,
                                            timeout: Self.forwardTimeout)
             : await client.unary(path: method.path, request: bytes, metadata: metadata, timeout: Self.forwardTimeout)
-        let status = RPCStatus(rawValue: result.status.code.rawValue) ?? .unknown
+        let status = result.status.code
         logger.info("forwarded", metadata: [
             ServiceLogKey.peer: "\(clients.service)", ServiceLogKey.method: "\(method.name)",
             ServiceLogKey.status: "\(status)",

@@ -2,6 +2,7 @@ import AccordContracts
 import AccordJSON
 import AccordOpenAPI
 import AccordProto
+import AccordRPCStatus
 
 /// A REST request as a route sees it, without the transport: what `RouteHandler` turns into a
 /// request object (proto3 JSON for forwarded routes).

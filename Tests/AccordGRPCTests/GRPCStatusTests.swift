@@ -22,11 +22,6 @@ import Testing
         #expect(GRPCStatus(trailers: []) == nil)
     }
 
-    @Test func namesRoundTrip() {
-        for code in GRPCStatus.Code.allCases { #expect(GRPCStatus.Code(name: code.name) == code) }
-        #expect(GRPCStatus.Code(name: "NOT_FOUND") == .notFound)
-    }
-
     @Test func binaryMetadataIsBase64OnTheWire() {
         var metadata = GRPCMetadata()
         metadata.add("x-id-bin", .binary([0xFF, 0x00]))

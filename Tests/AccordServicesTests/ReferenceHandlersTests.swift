@@ -1,6 +1,7 @@
 import AccordAMQP
 import AccordContracts
 import AccordJSON
+import AccordRPCStatus
 import AccordServices
 import AccordTestSupport
 import Foundation
