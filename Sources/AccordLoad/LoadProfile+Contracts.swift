@@ -293,12 +293,39 @@ extension LoadProfile {
             }
         }
         guard let params else { return nil }
+        let headers = stringMap(&r, pointer + "/headers")
+        guard bodyFits(&r, payloadPointer, body, headers: headers, operation: operation, in: rest.contract) else {
+            return nil
+        }
         return ContractCall(
             kind: .rest(
-                service: service.name, operation: operation, params: params, body: body,
-                headers: stringMap(&r, pointer + "/headers")),
+                service: service.name, operation: operation, params: params, body: body, headers: headers),
             expectedStatus: example?.expectedStatus, example: example?.name, payloadPointer: payloadPointer,
             response: operation.successShape(in: rest.contract))
+    }
+
+    /// A REST body against the operation's request body: required when the operation says so,
+    /// absent when it declares none, and its sample valid against the schema of its media type.
+    private static func bodyFits(
+        _ r: inout DocumentReader, _ pointer: String, _ body: PayloadTemplate?, headers: [String: String],
+        operation: OpenAPIOperation, in contract: OpenAPIContract
+    ) -> Bool {
+        let operationName = "\(operation.method) \(operation.path)"
+        guard let declared = operation.requestBody else {
+            if body != nil { r.report(pointer, "\(operationName) declares no request body") }
+            return body == nil
+        }
+        guard let body else {
+            if declared.required { r.report(pointer, "\(operationName) requires a request body: give body:") }
+            return !declared.required
+        }
+        let mediaType = headers.first { $0.key.lowercased() == "content-type" }?.value ?? "application/json"
+        guard let schema = declared.content.schema(for: mediaType), let sample = body.sample else { return true }
+        let violations = contract.schemas.validate(sample, against: schema)
+        for violation in violations {
+            r.report(pointer, "not a valid \(operationName) request body (\(contract.file)): \(violation)")
+        }
+        return violations.isEmpty
     }
 
     /// Path and query parameters: each a string template; every path parameter must be given.

@@ -174,6 +174,22 @@ import Testing
         ),
         ("mix:\n  - call: orders.GetOrder\n    body: {}", 6, "mix[0].body", "body applies to other entries"),
         (
+            "mix:\n  - call: gateway POST /orders\n    body: { userId: u, items: [] }", 6, "mix[0].body",
+            "not a valid POST /orders request body"
+        ),
+        (
+            "mix:\n  - call: gateway POST /orders\n    body: { user_id: u, items: [{ sku: s, quantity: lots }] }",
+            6, "mix[0].body", "/items/0/quantity"
+        ),
+        (
+            "mix:\n  - call: gateway POST /orders\n    params: {}", 6, "mix[0].params",
+            "POST /orders requires a request body"
+        ),
+        (
+            "mix:\n  - call: gateway GET /orders/{order_id}\n    params: { order_id: x }\n    body: {}", 7,
+            "mix[0].body", "GET /orders/{order_id} declares no request body"
+        ),
+        (
             "mix:\n  - grpc: { address: 127.0.0.1:1, proto: x.proto, method: a.B/C, request: { id: \"${c.id}\" } }",
             5, "mix[0].grpc.request", "captured values work in call: and publish: entries"
         ),
