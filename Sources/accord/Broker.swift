@@ -9,9 +9,9 @@ extension AccordCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a private RabbitMQ on loopback until SIGTERM/SIGINT.",
             discussion: """
-                Starts Debian's rabbitmq-server as a private node (its own directories, free loopback ports,
-                guest/guest), prints READY <amqp-url> on stdout once it accepts a login, and stops it on
-                SIGTERM/SIGINT (or when this process dies, however it dies). Commands given AMQP_URL use it
+                Starts Debian's rabbitmq-server as a private node (its own directories, free loopback ports, \
+                guest/guest), prints READY <amqp-url> on stdout once it accepts a login, and stops it on \
+                SIGTERM/SIGINT (or when this process dies, however it dies). Commands given AMQP_URL use it \
                 instead of starting their own. Exit 2 when the broker cannot start.
                 """
         )

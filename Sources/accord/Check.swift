@@ -12,16 +12,16 @@ extension AccordCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a system's consumers against its producers' contracts.",
             discussion: """
-                Loads DIR/system.yaml and the .proto, OpenAPI and JSON Schema files it names, then compares
-                every consumer edge with its producer: fields read but not sent (with near misses), type,
-                list and enum disagreements, required request fields not sent, and consumer copies of .proto
-                messages that disagree with the producer's. Then, unless --static, it starts the system
-                (reference services, commands, and a managed broker when it has events and AMQP_URL is not
-                set), drives every example, compares each status, and checks every payload on the wire
-                (responses, bodies, and the events a tap queue sees) against the producer's declared schema
-                and each consumer's reads. DIR defaults to every system under contracts/. Writes
-                reports/check-<system>-<UTC time>/ (summary.json, index.html, junit.xml). Exit 0: no
-                findings; 1: findings or failed examples; 2: bad input (the contract's problems, with file,
+                Loads DIR/system.yaml and the .proto, OpenAPI and JSON Schema files it names, then compares \
+                every consumer edge with its producer: fields read but not sent (with near misses), type, \
+                list and enum disagreements, required request fields not sent, and consumer copies of .proto \
+                messages that disagree with the producer's. Then, unless --static, it starts the system \
+                (reference services, commands, and a managed broker when it has events and AMQP_URL is not \
+                set), drives every example, compares each status, and checks every payload on the wire \
+                (responses, bodies, and the events a tap queue sees) against the producer's declared schema \
+                and each consumer's reads. DIR defaults to every system under contracts/. Writes \
+                reports/check-<system>-<UTC time>/ (summary.json, index.html, junit.xml). Exit 0: no \
+                findings; 1: findings or failed examples; 2: bad input (the contract's problems, with file, \
                 line and key) or a system that cannot run (a service that will not start, no broker).
                 """
         )

@@ -14,9 +14,9 @@ extension AccordCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve a .proto service with reflecting handlers and call each of its methods.",
             discussion: """
-                Compiles PROTO with protoc, serves its service on 127.0.0.1 (HTTP/2 over nghttp2), then
-                calls every method with a sample request and prints status, latency and the response as
-                proto3 JSON. With --keep-serving it then serves until SIGTERM or SIGINT and shuts down
+                Compiles PROTO with protoc, serves its service on 127.0.0.1 (HTTP/2 over nghttp2), then \
+                calls every method with a sample request and prints status, latency and the response as \
+                proto3 JSON. With --keep-serving it then serves until SIGTERM or SIGINT and shuts down \
                 gracefully (GOAWAY, in-flight calls finish).
                 """
         )

@@ -12,10 +12,10 @@ extension AccordCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a load profile; exit 1 when a threshold fails.",
             discussion: """
-                Sends requests at their intended times (open model) or from a fixed number of users (closed
-                model), measures latency from the intended send time, and writes summary.json and latency.hlog
-                into reports/<profile>-<UTC time>/. SIGINT or SIGTERM stops the run early and still writes
-                everything measured. Exit codes: 0 thresholds pass, 1 a threshold failed, 2 bad input or a
+                Sends requests at their intended times (open model) or from a fixed number of users (closed \
+                model), measures latency from the intended send time, and writes summary.json and latency.hlog \
+                into reports/<profile>-<UTC time>/. SIGINT or SIGTERM stops the run early and still writes \
+                everything measured. Exit codes: 0 thresholds pass, 1 a threshold failed, 2 bad input or a \
                 target that cannot be reached at the start.
                 """
         )

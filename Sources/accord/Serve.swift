@@ -14,18 +14,18 @@ extension AccordCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a system's services, or one reference service, until SIGTERM/SIGINT.",
             discussion: """
-                Without --service: starts every service of the system as its own process (run: reference as
-                `accord serve --service NAME`, run: command as its program) on free loopback ports, and a
-                managed broker when the system has events and AMQP_URL is not set; prints where each listens
+                Without --service: starts every service of the system as its own process (run: reference as \
+                `accord serve --service NAME`, run: command as its program) on free loopback ports, and a \
+                managed broker when the system has events and AMQP_URL is not set; prints where each listens \
                 and READY <system>; on SIGTERM/SIGINT stops them all gracefully (SIGKILL after --grace).
 
-                Loads DIR/system.yaml and runs the service NAME (run: reference) as its reference: behaviour
-                states: gRPC and REST on 127.0.0.1, its events on the broker. DIR is a system folder, or a
-                folder holding exactly one (default: contracts). When every listener and consumer is up it
-                prints one line on stdout, READY <service> grpc=<port> http=<port> (for the interfaces it has);
-                logs go to stderr. On SIGTERM/SIGINT it shuts down as its reference.shutdown says: graceful
-                (stop accepting, GOAWAY, finish in-flight calls and messages, ack, close; exit 0), slow (the
-                same, holding what is in flight 30 s) or abrupt (exit at once with 128 + the signal).
+                With --service NAME: runs that service (run: reference) as its reference: behaviour states: \
+                gRPC and REST on 127.0.0.1, its events on the broker. DIR is a system folder, or a \
+                folder holding exactly one (default: contracts). When every listener and consumer is up it \
+                prints one line on stdout, READY <service> grpc=<port> http=<port> (for the interfaces it has); \
+                logs go to stderr. On SIGTERM/SIGINT it shuts down as its reference.shutdown says: graceful \
+                (stop accepting, GOAWAY, finish in-flight calls and messages, ack, close; exit 0), slow (the \
+                same, holding what is in flight 30 s) or abrupt (exit at once with 128 + the signal). \
                 Exit 2: bad input (the contract's problems, an unknown service, a missing peer or broker).
                 """
         )
