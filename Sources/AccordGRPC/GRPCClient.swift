@@ -264,6 +264,7 @@ public final class GRPCClient: Sendable {
     ) -> EventLoopFuture<NIOLoopBound<GRPCClientConnectionHandler>> {
         let id = connectionCounter.wrappingAdd(1, ordering: .relaxed).oldValue
         let configuration = self.configuration, logger = self.logger, onEvent = self.onEvent
+        let endpointIndex = slot % configuration.endpoints.count
         let slot = SlotPicker.Slot(picker: picker, index: slot)
         return ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -272,8 +273,8 @@ public final class GRPCClient: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         GRPCClientConnectionHandler(
-                            connectionID: id, configuration: configuration, logger: logger, onEvent: onEvent,
-                            slot: slot))
+                            connectionID: id, endpointIndex: endpointIndex, configuration: configuration,
+                            logger: logger, onEvent: onEvent, slot: slot))
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
@@ -299,18 +300,28 @@ public final class GRPCClient: Sendable {
         for slot in slots { await slot.close() }
     }
 
-    private func requestHeaders(path: String, metadata: GRPCMetadata, timeout: Duration?) -> NGHTTP2HeaderBlock {
-        var fields = [
-            HeaderField(":method", "POST"), HeaderField(":scheme", "http"), HeaderField(":path", path),
-            // One authority for every replica: headers are built once per method, not per connection.
-            HeaderField(":authority", configuration.endpoints[0].description),
+    private func requestHeaders(path: String, metadata: GRPCMetadata, timeout: Duration?) -> GRPCRequestHeaders {
+        var common = [
             HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
             HeaderField("user-agent", "accord-grpc"),
         ]
-        if let timeout { fields.append(HeaderField("grpc-timeout", GRPCTimeout.encode(timeout))) }
-        fields += metadata.headerFields
-        return NGHTTP2HeaderBlock(fields, retainedUntilSent: true)
+        if let timeout { common.append(HeaderField("grpc-timeout", GRPCTimeout.encode(timeout))) }
+        common += metadata.headerFields
+        return GRPCRequestHeaders(
+            byEndpoint: configuration.endpoints.map { endpoint in
+                let pseudo = [
+                    HeaderField(":method", "POST"), HeaderField(":scheme", "http"), HeaderField(":path", path),
+                    HeaderField(":authority", endpoint.description),
+                ]
+                return NGHTTP2HeaderBlock(pseudo + common, retainedUntilSent: true)
+            })
     }
+}
+
+/// A request's HEADERS for each of the client's endpoints, which differ in `:authority` (each
+/// replica is named as itself); a connection sends its endpoint's.
+struct GRPCRequestHeaders: Sendable {
+    let byEndpoint: [NGHTTP2HeaderBlock]
 }
 
 /// A method called many times alike (a load test's interaction): its request headers are
@@ -319,9 +330,9 @@ public final class GRPCPreparedMethod: Sendable {
     public let path: String
     public let metadata: GRPCMetadata
     public let timeout: Duration?
-    let headers: NGHTTP2HeaderBlock
+    let headers: GRPCRequestHeaders
 
-    init(path: String, metadata: GRPCMetadata, timeout: Duration?, headers: NGHTTP2HeaderBlock) {
+    init(path: String, metadata: GRPCMetadata, timeout: Duration?, headers: GRPCRequestHeaders) {
         self.path = path
         self.metadata = metadata
         self.timeout = timeout

@@ -6,7 +6,7 @@ import Synchronization
 struct GRPCClientRequest: Sendable {
     /// The request HEADERS, kept alive by the call until its stream closes (nghttp2 reads
     /// them without copying).
-    var headers: NGHTTP2HeaderBlock
+    var headers: GRPCRequestHeaders
     var timeout: Duration?
     /// Framed request messages sent with the HEADERS (unary and server-streaming).
     var body: ByteBuffer?
@@ -49,6 +49,8 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     typealias OutboundOut = ByteBuffer
 
     let connectionID: Int
+    /// Which of the client's endpoints this connection goes to: which request headers it sends.
+    private let endpointIndex: Int
     let health = ConnectionHealth()
     private let configuration: GRPCClient.Configuration
     private let onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?
@@ -71,10 +73,11 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
     private var settingsPromise: EventLoopPromise<Void>?
 
     init(
-        connectionID: Int, configuration: GRPCClient.Configuration, logger: Logger,
+        connectionID: Int, endpointIndex: Int, configuration: GRPCClient.Configuration, logger: Logger,
         onEvent: (@Sendable (GRPCConnectionEvent) -> Void)?, slot: SlotPicker.Slot? = nil
     ) {
         self.connectionID = connectionID
+        self.endpointIndex = endpointIndex
         self.slot = slot
         self.configuration = configuration
         self.logger = logger
@@ -122,9 +125,10 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
             refuse(&result, "the connection is going away", completion: completion)
             return nil
         }
+        let headers = request.headers.byEndpoint[endpointIndex]
         let streamID: Int32
         do {
-            streamID = try session.submitRequest(request.headers, body: request.body, endStream: request.endStream)
+            streamID = try session.submitRequest(headers, body: request.body, endStream: request.endStream)
         } catch {
             // nghttp2 refuses new streams once a GOAWAY has been received or sent.
             refuse(&result, "stream not opened: \(error)", completion: completion)
@@ -134,7 +138,7 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler {
         streams.insert(
             GRPCClientStream(
                 result: result, maxMessageSize: configuration.maxMessageSize, sink: sink, completion: completion,
-                headers: request.headers),
+                headers: headers),
             for: streamID)
         if let timeout = request.timeout {
             // From now, as the grpc-timeout the server gets: time spent connecting is not counted.
