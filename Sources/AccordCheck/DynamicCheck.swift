@@ -289,11 +289,13 @@ public struct DynamicCheck: Sendable {
         return result
     }
 
-    /// One finding per kind, interaction, consumer and path: a drift repeats in every message.
+    /// One wire finding per kind, interaction, consumer and path: a drift repeats in every
+    /// message. Each example's own outcome stays, since two examples of one call fail apart.
     static func distinct(_ findings: [Finding]) -> [Finding] {
         var seen = Set<[String]>()
         return findings.filter {
-            seen.insert([$0.kind, $0.interaction, $0.consumer ?? "", $0.fieldPath ?? "", $0.producer]).inserted
+            DynamicFindingKind.exampleOutcomes.contains($0.kind)
+                || seen.insert([$0.kind, $0.interaction, $0.consumer ?? "", $0.fieldPath ?? "", $0.producer]).inserted
         }
     }
 }
@@ -311,12 +313,13 @@ extension SchemaShape {
 
     /// The fields a dotted path goes through, through nested objects; nil where it leaves the schema.
     private func fields(along path: String) -> [ShapeField]? {
-        var shape = self
+        var shape: SchemaShape? = self
         var found: [ShapeField] = []
         for segment in path.split(separator: ".") {
-            guard let field = shape.field(named: String(segment)) else { return nil }
+            // A step past a field that is not an object leaves the schema.
+            guard let field = shape?.field(named: String(segment)) else { return nil }
             found.append(field)
-            if case .object(let inner) = field.type { shape = inner }
+            if case .object(let inner) = field.type { shape = inner } else { shape = nil }
         }
         return found.isEmpty ? nil : found
     }
