@@ -53,6 +53,13 @@ public struct RouteHandler: Sendable {
     private let requiredParameters: [(name: String, place: OpenAPIParameter.Place)]
     private let bodyRequired: Bool
     private let requiredMembers: [String]
+    /// Forward, or a store handler built once (a list filters on the path and query parameters).
+    private enum Action {
+        case forward(service: String, method: MethodDescriptor)
+        case store(StoreHandler)
+    }
+
+    private let action: Action
 
     public init(behaviour: RouteBehaviour, schemas: SchemaSet) {
         self.behaviour = behaviour
@@ -66,6 +73,14 @@ public struct RouteHandler: Sendable {
         } else {
             requiredMembers = []
         }
+        switch behaviour.handling {
+        case .forward(let service, let method):
+            action = .forward(service: service, method: method)
+        case .store(let handling):
+            let filters = handling.action == .list
+                ? operation.parameters.filter { $0.place == .path || $0.place == .query }.map(\.name) : []
+            action = .store(StoreHandler(handling: handling, filters: filters))
+        }
     }
 
     /// The answer to a request, or for a forwarding route the call to make.
@@ -75,12 +90,12 @@ public struct RouteHandler: Sendable {
         case .success(let object): request = object
         case .failure(let rejection): return .answered(answer(rejection), change: nil, events: [])
         }
-        switch behaviour.handling {
+        switch action {
         case .forward(let service, let method):
             return .forward(service: service, method: method, request: request)
-        case .store(let handling):
-            let plan = StoreHandler(handling: handling).plan(request, in: &store)
-            return .answered(answer(plan, handling: handling), change: plan.change, events: plan.events)
+        case .store(let handler):
+            let plan = handler.plan(request, in: &store)
+            return .answered(answer(plan, handling: handler.handling), change: plan.change, events: plan.events)
         }
     }
 

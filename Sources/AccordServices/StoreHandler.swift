@@ -36,8 +36,9 @@ public struct StoreHandler: Sendable {
             for (name, value) in handling.set { record[name] = value }
             return succeeded(records: [record], change: .insert(record), request: request)
         case .list:
-            let wanted = filters.compactMap { name in request[name].map { (name, $0) } }
-            let records = store.records.filter { record in wanted.allSatisfy { record[$0.0] == $0.1 } }
+            // By key text: a query parameter is always a string, and a proto3 JSON int64 is one too.
+            let wanted = filters.compactMap { name in RecordStore.key(request[name]).map { (name, $0) } }
+            let records = store.records.filter { record in wanted.allSatisfy { RecordStore.key(record[$0.0]) == $0.1 } }
             return succeeded(records: records, change: nil, request: request)
         case .get, .update, .delete:
             let keyField = handling.key ?? store.idField

@@ -79,6 +79,36 @@ import Testing
         #expect(answer.status == 501 && answer.body["code"] == "UNIMPLEMENTED")
     }
 
+    @Test func aListRouteFiltersOnItsQueryParameters() throws {
+        let folder = try #require(Bundle.module.url(forResource: "Fixtures/notes", withExtension: nil))
+        let notes = try Self.handlers("notes", in: try ContractLoader().load(folder: folder))
+        var store = Self.emptyStore()
+        for (owner, stars) in [("ada", 5), ("bob", 3), ("ada", 3)] {
+            let body = Array(#"{"owner":"\#(owner)","text":"t","stars":\#(stars)}"#.utf8)
+            guard case .answered(let answer, let change?, _) = notes.route(
+                "POST /notes", request: RouteRequest(body: body), store: &store)
+            else { Issue.record("not created"); return }
+            #expect(answer.status == 201)
+            store.apply(change)
+        }
+        func owners(_ query: [(name: String, value: String)]) throws -> [JSONValue?] {
+            let result = notes.route("GET /notes", request: RouteRequest(query: query), store: &store)
+            guard case .answered(let answer, nil, _) = result, case .array(let notes) = answer.body else {
+                throw Unexpected(result: "\(result)")
+            }
+            return notes.map { $0["owner"] }
+        }
+        #expect(try owners([]).count == 3)
+        #expect(try owners([("owner", "ada")]) == ["ada", "ada"])
+        // Query values are text; the stored number matches by its text.
+        #expect(try owners([("owner", "ada"), ("stars", "3")]) == ["ada"])
+        #expect(try owners([("owner", "eve")]).isEmpty)
+    }
+
+    struct Unexpected: Error {
+        let result: String
+    }
+
     @Test func gatewayRoutesForwardParametersAndBody() throws {
         guard try ExternalTool.available("protoc") else { return }
         let gateway = try Self.handlers("gateway", in: try Self.shop.get())
