@@ -11,8 +11,10 @@ struct AccordCommand: AsyncParsableCommand {
         subcommands: [Demo.self, Load.self, Report.self, Check.self, Serve.self, Broker.self]
     )
 
-    /// As ArgumentParser's, except that a usage error (a bad flag or value) exits with 2, the
-    /// code Accord uses for every kind of bad input, instead of 64.
+    /// As ArgumentParser's, except for the exit codes: a usage error (a bad flag or value) exits
+    /// with 2 instead of 64, and so does any other error a command did not turn into its own
+    /// exit code (a report folder that cannot be written, a port taken): 1 means findings or a
+    /// failed threshold, which such an error is not.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -22,7 +24,8 @@ struct AccordCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            let code = exitCode(for: error)
+            if error is ExitCode || code == .success { exit(withError: error) }
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
             exit(withError: ExitCode(2))
         }
@@ -55,6 +58,15 @@ extension Logger.Level: @retroactive ExpressibleByArgument {}
 struct BadInput: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
+
+    /// Results that cannot be written: the path and the system's own reason ("Not a directory"),
+    /// which Foundation's description on Linux hides behind "error 512".
+    static func cannotWrite(_ path: String, _ error: any Error) -> BadInput {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] ?? error
+        let reason = (underlying as? POSIXError).map { String(cString: strerror($0.code.rawValue)) }
+            ?? error.localizedDescription
+        return BadInput(message: "cannot write \(path): \(reason)")
+    }
 }
 
 extension AsyncParsableCommand {

@@ -133,7 +133,7 @@ extension AccordCommand {
                 do {
                     try Data(JUnitReport.xml(summaries).utf8).write(to: URL(fileURLWithPath: junit), options: .atomic)
                 } catch {
-                    throw BadInput(message: "cannot write \(junit): \(error.localizedDescription)")
+                    throw BadInput.cannotWrite(junit, error)
                 }
             }
             for summary in summaries {
@@ -143,7 +143,7 @@ extension AccordCommand {
                 do {
                     try RunFolder(folder).write(summary)
                 } catch {
-                    throw BadInput(message: "cannot write \(folder.path): \(error.localizedDescription)")
+                    throw BadInput.cannotWrite(folder.path, error)
                 }
             }
         }

@@ -43,7 +43,12 @@ extension AccordCommand {
                 } catch {
                     throw BadInput(message: "\(error)")
                 }
-                let workers = max(1, self.workers)
+                // Workers are the shared group's loops: at most one per core.
+                guard (1...System.coreCount).contains(self.workers) else {
+                    let cores = System.coreCount
+                    throw BadInput(message: "--workers \(self.workers): expected 1 to \(cores) (one per core)")
+                }
+                let workers = self.workers
                 // The contract's services the profile does not stand in for, started by the run.
                 let contractServices = try await ContractServices.prepare(for: profile, logLevel: global.logLevel)
                 // Connection events matter only to a shutdown's timeline.
@@ -93,7 +98,10 @@ extension AccordCommand {
                 let run = Task {
                     try await LoadRunner().run(plan, on: loops, onInterval: { progress.show($0) }, scenario: scenario?.run)
                 }
+                // Held until the results are written: a second signal must not lose them (the
+                // teardown is bounded by the drain timeout and the fleet's grace).
                 let trap = SignalTrap([SIGINT, SIGTERM]) { run.cancel() }
+                defer { trap.cancel() }
                 let outcome: LoadOutcome
                 do {
                     outcome = try await run.value
@@ -103,7 +111,6 @@ extension AccordCommand {
                     await contractServices.broker?.stop()
                     throw BadInput(message: "\(profile.file): cannot start the run: \(error)")
                 }
-                trap.cancel()
                 // The taps, and the consumers the run started, get the drain timeout to consume what
                 // the broker confirmed; the consumers are accounted for before the fleet stops.
                 async let tapped = traffic?.finish(drainTimeout: plan.drainTimeout)
@@ -121,8 +128,15 @@ extension AccordCommand {
                 let folder = RunFolder(
                     URL(fileURLWithPath: reports)
                         .appendingPathComponent("\(profile.name)-\(RunMetadata.folderTimestamp(startedAt))"))
-                try await NIOThreadPool.singleton.runIfActive { try ProfileRun.write(summary, outcome: outcome, to: folder) }
+                // Printed first: a folder that cannot be written (exit 2) still leaves the figures.
                 SummaryPrinter.print(summary)
+                do {
+                    try await NIOThreadPool.singleton.runIfActive {
+                        try ProfileRun.write(summary, outcome: outcome, to: folder)
+                    }
+                } catch {
+                    throw BadInput.cannotWrite(folder.directory.path, error)
+                }
                 say("report: \(folder.htmlURL.path)")
                 if summary.verdict.exitCode != 0 { throw ExitCode(Int32(summary.verdict.exitCode)) }
             }

@@ -86,7 +86,7 @@ extension AccordCommand {
                 try Data(text.utf8).write(to: url, options: .atomic)
                 return url
             } catch {
-                throw BadInput(message: "\(url.path): cannot write: \(error.localizedDescription)")
+                throw BadInput.cannotWrite(url.path, error)
             }
         }
 

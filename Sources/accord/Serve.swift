@@ -26,7 +26,8 @@ extension AccordCommand {
                 logs go to stderr. On SIGTERM/SIGINT it shuts down as its reference.shutdown says: graceful \
                 (stop accepting, GOAWAY, finish in-flight calls and messages, ack, close; exit 0), slow (the \
                 same, holding what is in flight 30 s) or abrupt (exit at once with 128 + the signal). \
-                Exit 2: bad input (the contract's problems, an unknown service, a missing peer or broker).
+                Exit 2: bad input (the contract's problems, an unknown service, a missing peer or broker), \
+                or a broker lost while serving.
                 """
         )
 
@@ -90,8 +91,9 @@ extension AccordCommand {
                 } catch let error as ReferenceSetupError {
                     throw BadInput(message: "service \(name): \(error)")
                 } catch {
+                    // Infrastructure failing under the service (its broker gone): 2, as for bad input.
                     printError("service \(name): \(error)")
-                    throw ExitCode(1)
+                    throw ExitCode(2)
                 }
             }
         }
