@@ -24,10 +24,13 @@ enum BodyMatch {
             return nil
         case (.array(let wanted), .array(let items)):
             guard wanted.count <= items.count else {
-                return Mismatch(path: path, expected: "\(wanted.count) items", actual: "\(items.count)")
+                let name = path.isEmpty ? "the body" : path
+                return Mismatch(path: path, expected: "\(name) with \(wanted.count) items",
+                                actual: items.count == 1 ? "1 item" : "\(items.count) items")
             }
             for (index, item) in wanted.enumerated() {
-                if let mismatch = firstMismatch(expected: item, actual: items[index], path: "\(path).\(index)") {
+                let inner = path.isEmpty ? "\(index)" : "\(path).\(index)"
+                if let mismatch = firstMismatch(expected: item, actual: items[index], path: inner) {
                     return mismatch
                 }
             }

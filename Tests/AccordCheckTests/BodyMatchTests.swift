@@ -27,4 +27,12 @@ import Testing
     func theFirstDifferenceIsNamedByPath(expected: JSONValue, path: String) {
         #expect(BodyMatch.firstMismatch(expected: expected, actual: Self.response)?.path == path)
     }
+
+    /// A REST list answers an array at the top.
+    @Test func aTopLevelListIsNamedFromItsIndex() {
+        let list: JSONValue = [["id": "a"]]
+        #expect(BodyMatch.firstMismatch(expected: [["id": "b"]], actual: list)?.path == "0.id")
+        let short = BodyMatch.firstMismatch(expected: [["id": "a"], ["id": "b"]], actual: list)
+        #expect(short == BodyMatch.Mismatch(path: "", expected: "the body with 2 items", actual: "1 item"))
+    }
 }
