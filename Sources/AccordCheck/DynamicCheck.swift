@@ -19,7 +19,9 @@ public struct DynamicCheckError: Error, Sendable, CustomStringConvertible {
 /// through the real services, in the order the contract declares them (so later examples can
 /// use earlier responses), each status is compared with the expected one, and every payload
 /// seen on the wire (gRPC responses, REST bodies, and the events a tap queue per event sees) is
-/// decoded against the producer's own declared schema and every consumer's `reads`.
+/// decoded against the producer's own declared schema, and JSON payloads (REST bodies, JSON
+/// events) also against every consumer's `reads`: what a consumer reads of protobuf bytes
+/// decoded with the producer's message is settled by the static check.
 public struct DynamicCheck: Sendable {
     public struct Report: Sendable {
         public var findings: [Finding] = []
@@ -53,7 +55,7 @@ public struct DynamicCheck: Sendable {
         }
         var report = Report()
         var values = ExampleValues()
-        let clients = ClientPool()
+        let clients = ClientPool(requestTimeout: callTimeout)
         var sequence: UInt64 = 0
         for service in system.services {
             for example in service.examples {

@@ -1,5 +1,5 @@
 /// The kinds of finding the dynamic check reports, as `Finding.kind` spells them.
-public enum DynamicFindingKind: String, Sendable, CaseIterable {
+enum DynamicFindingKind: String, Sendable {
     /// An example's call answered with another status than it expects.
     case statusMismatch = "status_mismatch"
     /// An example's response lacks a member it expects, or has another value there.

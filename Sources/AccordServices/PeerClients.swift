@@ -1,20 +1,18 @@
 import AccordContracts
 import AccordGRPC
 import Logging
-import Synchronization
 
-/// gRPC clients for the peers a reference service forwards to: one per address, used in turn
-/// (a peer with replicas has several addresses).
+/// The gRPC client for a peer a reference service forwards to: one connection per address
+/// (a peer with replicas has several), calls spread over them, each replica named as itself.
 final class PeerClients: Sendable {
     let service: String
-    private let clients: [GRPCClient]
-    private let next = Atomic<Int>(0)
+    let client: GRPCClient
 
     /// Nil when `directory` has no gRPC address for `service`.
     init?(service: String, directory: ServiceDirectory, logger: Logger) throws(ReferenceSetupError) {
         let addresses = directory.addresses(of: service, .grpc)
         guard !addresses.isEmpty else { return nil }
-        var clients: [GRPCClient] = []
+        var endpoints: [GRPCClient.Endpoint] = []
         for address in addresses {
             guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
                 (1...65535).contains(port)
@@ -23,17 +21,14 @@ final class PeerClients: Sendable {
             }
             var host = String(address[..<colon])
             if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            clients.append(GRPCClient(configuration: .init(host: host, port: port), logger: logger))
+            endpoints.append(GRPCClient.Endpoint(host: host, port: port))
         }
         self.service = service
-        self.clients = clients
-    }
-
-    func client() -> GRPCClient {
-        clients[next.wrappingAdd(1, ordering: .relaxed).oldValue % clients.count]
+        self.client = GRPCClient(
+            configuration: .init(endpoints: endpoints, connections: endpoints.count), logger: logger)
     }
 
     func close() async {
-        for client in clients { await client.close() }
+        await client.close()
     }
 }

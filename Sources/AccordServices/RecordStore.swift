@@ -31,8 +31,6 @@ public struct RecordStore: Sendable, Hashable {
         positions[id].map { records[$0] }
     }
 
-    public var count: Int { records.count }
-
     /// Applies a change a handler planned. An update or delete of a record that is gone by then
     /// (a concurrent delete) does nothing.
     public mutating func apply(_ change: RecordChange) {

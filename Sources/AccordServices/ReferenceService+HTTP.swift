@@ -76,7 +76,7 @@ extension ReferenceService {
         }
         let metadata = GRPCMetadata([(CorrelationID.grpcMetadataKey, .text(correlationID))])
         let bytes = ByteBuffer(bytes: request.serializedBytes())
-        let client = clients.client()
+        let client = clients.client
         let result = method.serverStreaming
             ? await client.serverStreaming(path: method.path, request: bytes, metadata: metadata,
                                            timeout: Self.forwardTimeout)
