@@ -105,6 +105,11 @@ extension LoadSession {
                           "forwards to \(text), which this service's consumes: does not list as rpc:\(hint)")
                 return nil
             }
+            guard !method.clientStreaming else {
+                log.error(forwardNode, "forwards to \(text), a client-streaming method; a route forwards to unary "
+                          + "and server-streaming methods only")
+                return nil
+            }
             handling = .forward(service: target, method: method)
         case (_?, _?):
             log.error(node, "give either action: or forward:, not both")

@@ -48,7 +48,10 @@ final class LoadSession {
     func load() -> ContractSystem? {
         let root = YAMLNode(document: document)
         guard let top = read.mapping(root, allowed: Self.topKeys, required: ["system", "services"]) else { return nil }
-        let name = top["system"].flatMap(read.string)
+        // The name becomes report folders and queue names: the same rule as service names.
+        let name = top["system"].flatMap { node in
+            read.string(node).flatMap { checkName($0, node: node, what: "system") ? $0 : nil }
+        }
         systemName = name ?? ""
         let summary = top["description"].flatMap(read.string)
 

@@ -108,11 +108,6 @@ public final class ReferenceService: Service, Sendable {
         var peers: [String: PeerClients] = [:]
         for route in behaviour.routes {
             guard case .forward(let target, let method) = route.handling, peers[target] == nil else { continue }
-            guard !method.clientStreaming else {
-                throw ReferenceSetupError(location: system.display(route.location),
-                    "\(route.route) forwards to \(target).\(method.name), a client-streaming method; "
-                        + "a route forwards to unary and server-streaming methods only")
-            }
             guard let clients = try PeerClients(service: target, directory: configuration.peers, logger: logger) else {
                 throw ReferenceSetupError(location: system.display(route.location),
                     "\(route.route) forwards to \(target).\(method.name), but no address of \(target) is given "

@@ -44,6 +44,11 @@ import Testing
              message: "unknown type \"strng\" (did you mean \"string\"?"),
         Case(folder: "bad-delay", file: "system.yaml", line: 7, key: "services.items.reference.rpc.GetItem.delay",
              message: "\"soon\" is not a duration"),
+        Case(folder: "forward-streaming", file: "system.yaml", line: 10,
+             key: "services.web.reference.routes.\"POST /items\".forward",
+             message: "forwards to items.Upload, a client-streaming method"),
+        Case(folder: "bad-system-name", file: "system.yaml", line: 1, key: "system",
+             message: "system name \"../../x\" may hold only letters, digits, - and _"),
     ]
 
     @Test(arguments: cases)
