@@ -1,3 +1,4 @@
+import AccordContracts
 import AccordGRPC
 import AccordHTTP
 import NIOCore
@@ -22,10 +23,10 @@ final class ClientPool: Sendable {
 
     func grpc(_ address: String) throws -> GRPCClient {
         if let existing = grpcClients.withLock({ $0[address] }) { return existing }
-        let (host, port) = try Self.split(address)
+        let parsed = try Self.parse(address)
         return grpcClients.withLock { clients in
             if let existing = clients[address] { return existing }
-            let client = GRPCClient(configuration: .init(host: host, port: port, connections: 1))
+            let client = GRPCClient(configuration: .init(host: parsed.host, port: parsed.port, connections: 1))
             clients[address] = client
             return client
         }
@@ -33,9 +34,11 @@ final class ClientPool: Sendable {
 
     func http(_ address: String) async throws -> HTTPClient {
         if let existing = httpClients.withLock({ $0[address] }) { return existing }
-        let (host, port) = try Self.split(address)
+        let parsed = try Self.parse(address)
         // A host name is a blocking lookup: off the cooperative pool, once per address.
-        let target = try await NIOThreadPool.singleton.runIfActive { try HTTPTarget(host: host, port: port) }
+        let target = try await NIOThreadPool.singleton.runIfActive {
+            try HTTPTarget(host: parsed.host, port: parsed.port)
+        }
         let configuration = HTTPConnectionPool.Configuration(
             requestTimeout: .nanoseconds(requestTimeout.nanoseconds))
         return httpClients.withLock { clients in
@@ -51,13 +54,8 @@ final class ClientPool: Sendable {
         for client in httpClients.withLock({ Array($0.values) }) { await client.shutdown() }
     }
 
-    /// `host:port`, `[v6]:port`: the host without brackets.
-    private static func split(_ address: String) throws -> (String, Int) {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-            throw BadAddress(address: address)
-        }
-        var host = address[..<colon]
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
-        return (String(host), port)
+    private static func parse(_ address: String) throws -> HostPort {
+        guard let parsed = HostPort(address) else { throw BadAddress(address: address) }
+        return parsed
     }
 }

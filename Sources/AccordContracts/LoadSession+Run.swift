@@ -195,9 +195,7 @@ extension LoadSession {
 
     private func hostPort(_ node: YAMLNode) -> String? {
         guard let text = read.string(node) else { return nil }
-        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
-            let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
-        else {
+        guard HostPort(text) != nil else {
             log.error(node, "\"\(text)\" is not host:port")
             return nil
         }

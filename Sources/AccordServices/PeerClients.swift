@@ -14,14 +14,10 @@ final class PeerClients: Sendable {
         guard !addresses.isEmpty else { return nil }
         var endpoints: [GRPCClient.Endpoint] = []
         for address in addresses {
-            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-                (1...65535).contains(port)
-            else {
+            guard let parsed = HostPort(address) else {
                 throw ReferenceSetupError("\(service).grpc=\(address): expected HOST:PORT")
             }
-            var host = String(address[..<colon])
-            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            endpoints.append(GRPCClient.Endpoint(host: host, port: port))
+            endpoints.append(GRPCClient.Endpoint(host: parsed.host, port: parsed.port))
         }
         self.service = service
         self.client = GRPCClient(
