@@ -201,7 +201,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AccordLoadTests",
-            dependencies: ["AccordLoad", "AccordTestSupport", "AccordDocuments", "AccordJSON", "AccordContracts"],
+            dependencies: [
+                "AccordLoad", "AccordSystem", "AccordTestSupport", "AccordDocuments", "AccordJSON", "AccordContracts",
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

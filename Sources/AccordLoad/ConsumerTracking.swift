@@ -1,6 +1,7 @@
 import AccordAMQP
 import AccordGRPC
 import AccordReport
+import AccordSystem
 import Synchronization
 
 /// A queue from which a consumer service the run starts reads one of the events the run publishes.

@@ -1,6 +1,7 @@
 import AccordDocuments
 import AccordJSON
 import AccordProcess
+import AccordSystem
 import Foundation
 
 /// `services:` (processes the run owns, with replicas) and `shutdown:` (one step or a list).

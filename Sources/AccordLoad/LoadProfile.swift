@@ -1,6 +1,7 @@
 import AccordContracts
 import AccordDocuments
 import AccordJSON
+import AccordSystem
 import Foundation
 
 /// A load profile (`loadprofiles/*.yaml`), validated: every problem in the file is reported

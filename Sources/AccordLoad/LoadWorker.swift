@@ -107,7 +107,13 @@ final class LoadWorker {
             windows[index].end = end
             return
         }
-        if windows.isEmpty { steady = total }
+        if windows.isEmpty {
+            // What ended before: the closed intervals, and the one still open (a window may open
+            // before the runner's snapshot at the same second closes it).
+            var before = total
+            for index in before.indices { before[index].add(interval[index]) }
+            steady = before
+        }
         windows.append(ObservationWindow(start: start, end: end, interactions: drivers.count))
     }
 

@@ -1,5 +1,6 @@
 import AccordProcess
 import AccordReport
+import AccordSystem
 
 extension ShutdownScenario {
     /// The timeline (the scenario's own events, those derived from the requests, and each

@@ -1,5 +1,6 @@
 import AccordGRPC
 import AccordProcess
+import AccordSystem
 import Foundation
 import Synchronization
 

@@ -54,6 +54,29 @@ public final class ManagedProcess: Sendable {
         var timeline: Timeline
         var exit: Exit?
         var output = Data()
+        /// The markers readiness waits for, and whether each has been printed: noted as the output
+        /// arrives, since more than the kept 64 KiB after a marker would hide it from the next poll.
+        var markers: [String: Bool] = [:]
+
+        /// Keeps what the process printed (the last 64 KiB), noting the markers in it.
+        mutating func append(_ bytes: ArraySlice<UInt8>) {
+            output.append(contentsOf: bytes)
+            for (marker, seen) in markers where !seen {
+                let pattern = Data(marker.utf8)
+                // The new bytes, and as many before them as a marker split across two reads needs.
+                let from = output.index(output.endIndex, offsetBy: -min(output.count, bytes.count + pattern.count - 1))
+                markers[marker] = output[from...].range(of: pattern) != nil
+            }
+            if output.count > 64 << 10 { output.removeFirst(output.count - (64 << 10)) }
+        }
+
+        /// Whether `marker` has been printed; watched as the output arrives from now on.
+        mutating func printed(_ marker: String) -> Bool {
+            if let seen = markers[marker] { return seen }
+            let seen = output.range(of: Data(marker.utf8)) != nil
+            markers[marker] = seen
+            return seen
+        }
     }
 
     public let command: [String]
@@ -152,10 +175,7 @@ public final class ManagedProcess: Sendable {
                         partial.removeSubrange(...newline)
                     }
                 }
-                self.state.withLock { state in
-                    state.output.append(contentsOf: chunk[0..<count])
-                    if state.output.count > 64 << 10 { state.output.removeFirst(state.output.count - (64 << 10)) }
-                }
+                self.state.withLock { $0.append(chunk[0..<count]) }
             }
             if let onLine, !partial.isEmpty { onLine(String(decoding: partial, as: UTF8.self)) }
             close(descriptor)
@@ -194,7 +214,7 @@ public final class ManagedProcess: Sendable {
                 switch readiness {
                 case .port(let port): LocalPort.accepts(port)
                 case .httpGet(let port, let path): await Self.offPool { LocalPort.answersHTTP(port, path: path) }
-                case .outputLine(let marker): output.contains(marker)
+                case .outputLine(let marker): state.withLock { $0.printed(marker) }
                 }
             if ready {
                 state.withLock { $0.timeline.ready = Self.now() }

@@ -4,7 +4,6 @@ import AccordDocuments
 import AccordProcess
 import Foundation
 import Logging
-import Synchronization
 
 /// A service that would not start: which one, where it is declared, why, and what it printed.
 public struct SystemStartError: Error, Sendable, CustomStringConvertible {
@@ -26,7 +25,7 @@ public struct SystemStartError: Error, Sendable, CustomStringConvertible {
 
 /// Runs a system: the broker it needs (unless one is given), then every `run: reference` and
 /// `run: command` service as its own process on loopback ports, each waited for until ready.
-/// Owns the processes: `stop` ends them gracefully, and they die with the runner otherwise.
+/// Its fleet owns the processes: `stop` ends them gracefully, and they die with the runner otherwise.
 public final class SystemRunner: Sendable {
     public struct Options: Sendable {
         public var reference: SystemPlan.Reference
@@ -43,16 +42,11 @@ public final class SystemRunner: Sendable {
         }
     }
 
-    private struct Key: Hashable {
-        let service: String
-        let replica: Int
-    }
-
     public let system: ContractSystem
     public let plan: SystemPlan
+    /// The processes of the plan's launches, by replica.
+    public let fleet: ServiceFleet
     private let broker: ManagedBroker?
-    private let onLine: (@Sendable (_ service: String, _ line: String) -> Void)?
-    private let processes = Mutex<[Key: ManagedProcess]>([:])
     private let logger = Logger(label: "accord.system")
 
     private init(system: ContractSystem, plan: SystemPlan, broker: ManagedBroker?,
@@ -60,7 +54,15 @@ public final class SystemRunner: Sendable {
         self.system = system
         self.plan = plan
         self.broker = broker
-        self.onLine = onLine
+        var observers: [String: ServiceFleet.LineObserver] = [:]
+        if let onLine {
+            for launch in plan.launches {
+                observers[launch.service] = { id, line in
+                    onLine(id.replica == 0 ? id.service : "\(id.service)#\(id.replica)", line)
+                }
+            }
+        }
+        self.fleet = ServiceFleet(ServiceSpec.specs(of: plan), lineObservers: observers)
     }
 
     /// Where every service listens (and the broker's URL).
@@ -100,11 +102,13 @@ public final class SystemRunner: Sendable {
         return runner
     }
 
+    /// Launches every process, then waits for them all at once; throws the first that is not ready.
     private func launchAll() async throws(SystemStartError) {
-        for launch in plan.launches { try start(launch) }
+        var launched: [(ProcessLaunch, ManagedProcess)] = []
+        for launch in plan.launches { launched.append((launch, try spawn(launch))) }
         let results = await withTaskGroup(of: SystemStartError?.self) { group in
-            for launch in plan.launches {
-                group.addTask { await self.waitUntilReady(launch) }
+            for (launch, process) in launched {
+                group.addTask { await self.waitUntilReady(launch, process) }
             }
             var failures: [SystemStartError] = []
             for await case let failure? in group { failures.append(failure) }
@@ -113,15 +117,9 @@ public final class SystemRunner: Sendable {
         if let first = results.first { throw first }
     }
 
-    @discardableResult
-    private func start(_ launch: ProcessLaunch) throws(SystemStartError) -> ManagedProcess {
+    private func spawn(_ launch: ProcessLaunch) throws(SystemStartError) -> ManagedProcess {
         do {
-            let name = launch.replica == 0 ? launch.service : "\(launch.service)#\(launch.replica)"
-            var forward: (@Sendable (String) -> Void)?
-            if let onLine { forward = { line in onLine(name, line) } }
-            let process = try ManagedProcess.launch(
-                launch.command, environment: launch.environment, directory: launch.directory, onLine: forward)
-            processes.withLock { $0[Key(service: launch.service, replica: launch.replica)] = process }
+            let process = try fleet.spawn(launch.id)
             logger.debug("launched", metadata: ["service": "\(launch.service)", "replica": "\(launch.replica)",
                                                 "pid": "\(process.pid)"])
             return process
@@ -130,10 +128,9 @@ public final class SystemRunner: Sendable {
         }
     }
 
-    private func waitUntilReady(_ launch: ProcessLaunch) async -> SystemStartError? {
-        guard let process = process(launch.service, replica: launch.replica) else { return nil }
+    private func waitUntilReady(_ launch: ProcessLaunch, _ process: ManagedProcess) async -> SystemStartError? {
         do {
-            try await process.waitUntilReady(launch.readiness, timeout: launch.readyTimeout)
+            try await fleet.waitUntilReady(launch.id, timeout: launch.readyTimeout)
             logger.info("ready", metadata: ["service": "\(launch.service)", "replica": "\(launch.replica)"])
             return nil
         } catch is ManagedProcess.NotReady {
@@ -152,29 +149,10 @@ public final class SystemRunner: Sendable {
                                 reason: reason, output: output)
     }
 
-    /// The process of one replica of a service, while the runner has one.
-    public func process(_ service: String, replica: Int = 0) -> ManagedProcess? {
-        processes.withLock { $0[Key(service: service, replica: replica)] }
-    }
-
-    /// Launches a replica again (after a shutdown step) and waits until it is ready.
-    public func relaunch(_ service: String, replica: Int = 0) async throws(SystemStartError) -> ManagedProcess {
-        guard let launch = plan.launches.first(where: { $0.service == service && $0.replica == replica }) else {
-            throw SystemStartError(service: service, location: nil, reason: "accord does not run replica \(replica)",
-                                   output: "")
-        }
-        let process = try start(launch)
-        if let failure = await waitUntilReady(launch) { throw failure }
-        return process
-    }
-
     /// Ends every process gracefully (SIGTERM, then SIGKILL after `grace`), all at once, then the
     /// managed broker.
     public func stop(grace: Duration = .seconds(10)) async {
-        let running = processes.withLock { Array($0.values) }
-        await withTaskGroup(of: Void.self) { group in
-            for process in running { group.addTask { await process.stop(grace: grace) } }
-        }
+        await fleet.stop(grace: grace)
         await broker?.stop()
     }
 }

@@ -1,5 +1,6 @@
 import AccordLoad
 import AccordReport
+import AccordSystem
 import ArgumentParser
 import Dispatch
 import Foundation

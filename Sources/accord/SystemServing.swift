@@ -35,13 +35,11 @@ enum SystemServing {
 
     /// Says once when a service's process ends while the system runs (it is not restarted).
     private static func reportExits(of runner: SystemRunner) async {
-        var reported = Set<String>()
+        var reported = Set<ReplicaID>()
         while !Task.isCancelled {
             for launch in runner.plan.launches {
-                let key = "\(launch.service)#\(launch.replica)"
-                guard !reported.contains(key), let exit = runner.process(launch.service, replica: launch.replica)?.exit
-                else { continue }
-                reported.insert(key)
+                guard !reported.contains(launch.id), let exit = runner.fleet.process(launch.id)?.exit else { continue }
+                reported.insert(launch.id)
                 printError("service \(launch.service) (replica \(launch.replica)) ended: \(exit)")
             }
             try? await Task.sleep(for: .milliseconds(200))

@@ -1,3 +1,4 @@
+import AccordSystem
 import Testing
 
 @testable import AccordLoad

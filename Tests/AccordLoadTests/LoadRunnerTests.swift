@@ -89,6 +89,28 @@ import Testing
         #expect(onSchedule || reportedBehind, "sent per second: \(Array(perSecond)), late: \(outcome.generator.late)")
     }
 
+    /// A window opened before the first second closes: what ended before it is steady state, the
+    /// rest is in the window, and no request is in neither.
+    @Test func whatEndedBeforeTheFirstWindowIsSteadyEvenWithinTheFirstSecond() async throws {
+        let (server, _) = StallingServer.make()
+        let port = try await server.start()
+        let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().map { $0 }
+        let plan = LoadPlan(
+            model: .open([RateStage(rate: 200, for: .seconds(2))]), mix: [.init(Self.interaction(port: port))])
+        let outcome = try await LoadRunner().run(
+            plan, on: loops,
+            scenario: { control in
+                let due = control.startNanos + 500_000_000
+                let now = MonotonicTime.now()
+                if due > now { try? await Task.sleep(nanoseconds: due - now) }
+                await control.observe(window: 0, from: MonotonicTime.now())
+            })
+        await server.shutdown(grace: .seconds(1))
+        #expect(outcome.totals[0].requests == 400)
+        #expect(outcome.steady[0].requests > 0)
+        #expect(outcome.steady[0].requests + outcome.drain[0].requests == outcome.totals[0].requests)
+    }
+
     @Test func stopsEarlyOnCancellationAndKeepsWhatItMeasured() async throws {
         let (server, _) = StallingServer.make()
         let port = try await server.start()

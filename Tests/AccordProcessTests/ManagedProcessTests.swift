@@ -49,6 +49,25 @@ import Testing
         }
     }
 
+    /// A consumer that prints READY and then a backlog of more than the kept 64 KiB is still ready.
+    @Test func aReadinessLineBuriedUnderMoreThanTheKeptOutputStillCounts() async throws {
+        let directory = try Repository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let go = directory.appendingPathComponent("go")
+        let chatty = try ManagedProcess.launch(
+            ["sh", "-c", "while [ ! -e \(go.path) ]; do sleep 0.01; done; echo READY; "
+                + "head -c 300000 /dev/zero | tr '\\0' x; echo; exec sleep 30"])
+        defer { chatty.send(SIGKILL) }
+        // Waited for before it is printed, then buried before the wait looks again.
+        await #expect(throws: ManagedProcess.NotReady.self) {
+            try await chatty.waitUntilReady(.outputLine(containing: "READY"), timeout: .milliseconds(50))
+        }
+        try Data().write(to: go)
+        try await waitUntil("the backlog") { chatty.output.hasSuffix("x\n") }
+        #expect(!chatty.output.contains("READY"))
+        try await chatty.waitUntilReady(.outputLine(containing: "READY"), timeout: .seconds(1))
+    }
+
     @Test func readinessByPortAndWorkingDirectory() async throws {
         let port = try LocalPort.free()
         let directory = try Repository.temporaryDirectory()

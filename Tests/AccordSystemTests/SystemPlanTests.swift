@@ -47,6 +47,22 @@ import Testing
         #expect(plan.directory.addresses(of: "users", .http) == ["127.0.0.1:40001"])
     }
 
+    /// What a runner (or a load run) hands its fleet: one spec per service, the plan's replicas in order.
+    @Test func aPlanBecomesAFleetOfOneSpecPerServiceWithItsReplicasAndPorts() throws {
+        guard try ExternalTool.available("protoc") else { return }
+        let plan = Self.plan(try Self.load("Tests/AccordContractsTests/Fixtures/runs"))
+        let specs = ServiceSpec.specs(of: plan)
+        #expect(specs.map(\.name) == ["items", "worker", "local", "stub", "web-stub"])
+        #expect(specs.map { $0.replicas.map(\.index) } == [[0, 1], [0], [0], [0], [0]])
+        #expect(specs.map { $0.replicas.map(\.port) } == [[40001, 40002], [nil], [40003], [40004], [40005]])
+        for launch in plan.launches {
+            let spec = try #require(specs.first { $0.name == launch.service })
+            let replica = try #require(spec.replicas.first { $0.index == launch.replica })
+            #expect(replica.command == launch.command && replica.environment == launch.environment)
+            #expect(replica.readiness == launch.readiness && spec.directory == launch.directory)
+        }
+    }
+
     @Test func fillsKnownPlaceholdersAndLeavesOtherTextAlone() {
         let values = ["grpc_port": "5", "orders.http": "127.0.0.1:9"]
         #expect(SystemPlan.fill("--port=${grpc_port} http://${orders.http}/x ${other} $", values)

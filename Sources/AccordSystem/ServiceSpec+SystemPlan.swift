@@ -1,9 +1,6 @@
-import AccordProcess
-import AccordSystem
-
 extension ServiceSpec {
-    /// The contract's services a plan launches, as the fleet a load run owns (so its shutdown
-    /// steps can signal and restart them like the profile's own services).
+    /// The services a plan launches, as a fleet: the one `SystemRunner` owns, or a load run's
+    /// (so its shutdown steps can signal and restart them like the profile's own services).
     public static func specs(of plan: SystemPlan) -> [ServiceSpec] {
         var specs: [ServiceSpec] = []
         for launch in plan.launches {
@@ -20,4 +17,9 @@ extension ServiceSpec {
         }
         return specs
     }
+}
+
+extension ProcessLaunch {
+    /// The replica of the plan's fleet this launch is.
+    public var id: ReplicaID { ReplicaID(service: service, replica: replica) }
 }

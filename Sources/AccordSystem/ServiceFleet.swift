@@ -2,8 +2,8 @@ import AccordProcess
 import Foundation
 import Synchronization
 
-/// A service a profile launches and owns for the run (so it can be signalled): one process
-/// per replica.
+/// A service a run launches and owns (so it can be signalled): one process per replica. A load
+/// profile's `services:`, or a system's services as its plan launches them.
 public struct ServiceSpec: Sendable {
     /// One process of the service, with `${replica}` and `${port}` filled in.
     public struct Replica: Sendable, Hashable {
@@ -28,7 +28,7 @@ public struct ServiceSpec: Sendable {
     }
 
     public var name: String
-    /// Commands run here (the profile's folder), so relative paths in them resolve.
+    /// Commands run here (the profile's or the system's folder), so relative paths in them resolve.
     public var directory: URL
     public var replicas: [Replica]
 
@@ -54,11 +54,20 @@ public struct ReplicaID: Sendable, Hashable, Comparable, CustomStringConvertible
     public static func < (a: ReplicaID, b: ReplicaID) -> Bool { (a.service, a.replica) < (b.service, b.replica) }
 }
 
-/// The services of a run, launched before the load and stopped after it.
+/// The processes a run owns (a load run's services, or a system's): one per replica, launched,
+/// waited for until ready, launched again after a shutdown step, and stopped all together.
 public final class ServiceFleet: Sendable {
-    public struct UnknownReplica: Error, CustomStringConvertible {
-        public let replica: ReplicaID
-        public var description: String { "\(replica) is not one of the profile's services" }
+    /// A replica the fleet cannot act on.
+    public enum ReplicaError: Error, Equatable, CustomStringConvertible {
+        case unknown(ReplicaID)
+        case notLaunched(ReplicaID)
+
+        public var description: String {
+            switch self {
+            case .unknown(let id): "\(id) is not one of the run's services"
+            case .notLaunched(let id): "\(id) has not been launched"
+            }
+        }
     }
 
     /// Sees each line a service's processes print (stdout and stderr), with the replica that
@@ -76,7 +85,7 @@ public final class ServiceFleet: Sendable {
         self.lineObservers = lineObservers
     }
 
-    /// Launches every replica of every service and waits until each is ready.
+    /// Launches every replica of every service, one after another, each waited for until ready.
     public func start(timeout: Duration = .seconds(60)) async throws {
         for name in specs.keys.sorted() {
             for id in replicas(of: name) { try await launch(id, timeout: timeout) }
@@ -98,20 +107,34 @@ public final class ServiceFleet: Sendable {
         return nil
     }
 
+    /// Launches a replica (again, after a shutdown step) and waits until it is ready.
     @discardableResult
-    func launch(_ id: ReplicaID, timeout: Duration = .seconds(60)) async throws -> ManagedProcess {
-        guard let spec = specs[id.service], let replica = spec.replicas.first(where: { $0.index == id.replica }) else {
-            throw UnknownReplica(replica: id)
-        }
+    public func launch(_ id: ReplicaID, timeout: Duration = .seconds(60)) async throws -> ManagedProcess {
+        let process = try spawn(id)
+        try await waitUntilReady(id, timeout: timeout)
+        return process
+    }
+
+    /// Starts a replica's process without waiting for it: the fleet owns it from here on.
+    @discardableResult
+    public func spawn(_ id: ReplicaID) throws -> ManagedProcess {
+        let (spec, replica) = try self.spec(of: id)
         let onLine = lineObservers[id.service].map { observe in { @Sendable line in observe(id, line) } }
         let process = try ManagedProcess.launch(
             replica.command, environment: replica.environment, directory: spec.directory, onLine: onLine)
         running.withLock { $0[id] = process }
-        try await process.waitUntilReady(replica.readiness, timeout: timeout)
         return process
     }
 
-    func process(_ id: ReplicaID) -> ManagedProcess? { running.withLock { $0[id] } }
+    /// Waits until the replica's process is ready (see `ManagedProcess.waitUntilReady`).
+    public func waitUntilReady(_ id: ReplicaID, timeout: Duration) async throws {
+        let (_, replica) = try spec(of: id)
+        guard let process = process(id) else { throw ReplicaError.notLaunched(id) }
+        try await process.waitUntilReady(replica.readiness, timeout: timeout)
+    }
+
+    /// The replica's process, once the fleet has launched one.
+    public func process(_ id: ReplicaID) -> ManagedProcess? { running.withLock { $0[id] } }
 
     /// Stops what still runs, all at once and gracefully (SIGTERM, then SIGKILL after `grace`).
     public func stop(grace: Duration = .seconds(10)) async {
@@ -119,5 +142,12 @@ public final class ServiceFleet: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for process in processes { group.addTask { await process.stop(grace: grace) } }
         }
+    }
+
+    private func spec(of id: ReplicaID) throws(ReplicaError) -> (ServiceSpec, ServiceSpec.Replica) {
+        guard let spec = specs[id.service], let replica = spec.replicas.first(where: { $0.index == id.replica }) else {
+            throw .unknown(id)
+        }
+        return (spec, replica)
     }
 }
