@@ -48,42 +48,70 @@ extension AccordCommand {
             try await exitingOnBadInput {
                 let startedAt = Date()
                 let systems = try await loadSystems()
-                var outcomes: [CheckOutcome] = []
-                for system in systems {
-                    let findings = StaticCheck(system: system).findings()
-                    guard !staticOnly else {
-                        outcomes.append(CheckOutcome(system: system, findings: findings))
-                        continue
-                    }
-                    let report = try await dynamicCheck(system)
-                    let passed = report.examples.filter(\.passed).count
-                    let line = "\(system.name): \(report.examples.count) examples run, \(passed) as expected; "
-                        + "\(report.messagesSeen) messages seen on the wire"
-                    outcomes.append(CheckOutcome(system: system, findings: findings + report.findings, dynamicLine: line))
-                }
+                // A signal ends the dynamic phase: what it started is stopped, and what was found
+                // so far is still written (exit 2: the check did not finish).
+                let work = Task { await self.checkAll(systems) }
+                let trap = SignalTrap([SIGINT, SIGTERM]) { work.cancel() }
+                defer { trap.cancel() }
+                let (outcomes, failures) = await work.value
                 try write(outcomes, systems: systems, startedAt: startedAt)
+                // A system that cannot run is exit 2, never a silent pass; the others are still reported.
+                if !failures.isEmpty { throw BadInput(message: failures.joined(separator: "\n")) }
                 if outcomes.contains(where: { !$0.findings.isEmpty }) { throw ExitCode(1) }
             }
         }
 
-        /// Starts the system, drives its examples and watches its events, then stops it. A system
-        /// that cannot run is bad input (exit 2), never a silent pass.
-        private func dynamicCheck(_ system: ContractSystem) async throws -> DynamicCheck.Report {
+        /// Each system's static findings, and unless --static its dynamic check's; with the
+        /// reason for each system whose dynamic check could not run or finish.
+        private func checkAll(_ systems: [ContractSystem]) async -> (outcomes: [CheckOutcome], failures: [String]) {
+            var outcomes: [CheckOutcome] = []
+            var failures: [String] = []
+            for system in systems {
+                let findings = StaticCheck(system: system).findings()
+                guard !staticOnly else {
+                    outcomes.append(CheckOutcome(system: system, findings: findings))
+                    continue
+                }
+                guard !Task.isCancelled else {
+                    failures.append("\(system.displayFolder): interrupted before its dynamic check")
+                    outcomes.append(CheckOutcome(system: system, findings: findings))
+                    continue
+                }
+                let (report, failure) = await dynamicCheck(system)
+                if let failure { failures.append(failure) }
+                guard let report else {
+                    outcomes.append(CheckOutcome(system: system, findings: findings))
+                    continue
+                }
+                let passed = report.examples.filter(\.passed).count
+                let line = "\(system.name): \(report.examples.count) examples run, \(passed) as expected; "
+                    + "\(report.messagesSeen) messages seen on the wire"
+                outcomes.append(CheckOutcome(system: system, findings: findings + report.findings, dynamicLine: line))
+            }
+            return (outcomes, failures)
+        }
+
+        /// Starts the system, drives its examples and watches its events, then stops it. The
+        /// report is nil when the check could not run; an interrupted one keeps what it found.
+        private func dynamicCheck(_ system: ContractSystem) async -> (report: DynamicCheck.Report?, failure: String?) {
             let options = SystemRunner.Options.forThisAccord(logLevel: "\(global.logLevel)")
             let runner: SystemRunner
             do {
                 runner = try await SystemRunner.start(system, options: options)
             } catch {
-                throw BadInput(message: "\(system.displayFolder): cannot run the system: \(error)")
+                let reason = Task.isCancelled ? "interrupted while starting" : "cannot run the system: \(error)"
+                return (nil, "\(system.displayFolder): \(reason)")
             }
+            let outcome: (report: DynamicCheck.Report?, failure: String?)
             do {
                 let report = try await DynamicCheck(system: system, directory: runner.directory).run()
-                await runner.stop()
-                return report
+                let interrupted = "\(system.displayFolder): interrupted during its dynamic check"
+                outcome = (report, Task.isCancelled ? interrupted : nil)
             } catch {
-                await runner.stop()
-                throw BadInput(message: "\(system.displayFolder): \(error)")
+                outcome = (nil, "\(system.displayFolder): \(error)")
             }
+            await runner.stop()
+            return outcome
         }
 
         /// Every system DIR names, loaded off the cooperative pool (protoc runs as a child process);

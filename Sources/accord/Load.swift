@@ -50,8 +50,22 @@ extension AccordCommand {
                     throw BadInput(message: "--workers \(self.workers): expected 1 to \(cores) (one per core)")
                 }
                 let workers = self.workers
+                // From here on a signal stops the run, or the start-up before it, and what the run
+                // started is stopped; held until the results are written, so a second signal does
+                // not lose them (the teardown is bounded by the drain timeout and the fleet's grace).
+                let interruption = Interruption()
+                let trap = SignalTrap([SIGINT, SIGTERM]) { interruption.interrupt() }
+                defer { trap.cancel() }
                 // The contract's services the profile does not stand in for, started by the run.
-                let contractServices = try await ContractServices.prepare(for: profile, logLevel: global.logLevel)
+                let logLevel = global.logLevel
+                let contractServices: ContractServices
+                do {
+                    contractServices = try await interruption.phase {
+                        try await ContractServices.prepare(for: profile, logLevel: logLevel)
+                    }
+                } catch where interruption.isInterrupted {
+                    throw BadInput(message: "\(profile.file): interrupted before the run began")
+                }
                 // Connection events matter only to a shutdown's timeline.
                 let connectionEvents = profile.shutdown.isEmpty ? nil : ConnectionEventLog()
                 let plan: LoadPlan
@@ -77,11 +91,13 @@ extension AccordCommand {
                 let fleet = ServiceFleet(
                     profile.services + contractServices.specs, lineObservers: consumers?.lineObservers ?? [:])
                 do {
-                    try await fleet.start()
+                    try await interruption.phase { try await fleet.start() }
+                    if interruption.isInterrupted { throw CancellationError() }
                 } catch {
                     await fleet.stop(grace: .seconds(5))
                     await contractServices.broker?.stop()
-                    throw BadInput(message: "\(profile.file): \(error)")
+                    let reason = interruption.isInterrupted ? "interrupted before the run began" : "\(error)"
+                    throw BadInput(message: "\(profile.file): \(reason)")
                 }
                 let scenario = connectionEvents.map {
                     ShutdownScenario(steps: profile.shutdown, fleet: fleet, connections: $0)
@@ -96,16 +112,13 @@ extension AccordCommand {
                 let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator().prefix(workers))
                 let progress = ProgressLine(total: plan.duration, names: plan.mix.map(\.interaction.name))
                 let startedAt = Date()
-                let run = Task {
-                    try await LoadRunner().run(plan, on: loops, onInterval: { progress.show($0) }, scenario: scenario?.run)
-                }
-                // Held until the results are written: a second signal must not lose them (the
-                // teardown is bounded by the drain timeout and the fleet's grace).
-                let trap = SignalTrap([SIGINT, SIGTERM]) { run.cancel() }
-                defer { trap.cancel() }
                 let outcome: LoadOutcome
                 do {
-                    outcome = try await run.value
+                    // Cancelled, the runner ends early and returns what it measured (partial).
+                    outcome = try await interruption.phase {
+                        try await LoadRunner().run(
+                            plan, on: loops, onInterval: { progress.show($0) }, scenario: scenario?.run)
+                    }
                 } catch {
                     _ = await traffic?.finish(drainTimeout: .zero)
                     await fleet.stop(grace: .seconds(5))
