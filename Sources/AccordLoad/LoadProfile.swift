@@ -218,12 +218,11 @@ public struct LoadProfile: Sendable {
 
     static func address(_ r: inout DocumentReader, _ pointer: String) -> Address? {
         guard let text = r.string(pointer, required: true) else { return nil }
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
-        else {
+        guard let parsed = HostPort(text) else {
             r.report(pointer, "expected host:port, got \"\(text)\"")
             return nil
         }
-        return Address(host: String(text[..<colon]), port: port)
+        return Address(host: parsed.host, port: parsed.port)
     }
 
     /// `host:port`, or a list of them (replicas); nil after reporting a problem.
@@ -292,8 +291,8 @@ public struct LoadProfile: Sendable {
         }
         let authority = rest[..<slash]
         let path = slash == rest.endIndex ? "/" : String(rest[slash...])
-        guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]) else {
-            r.report(pointer + "/url", "the URL needs an explicit port: \"\(url)\"")
+        guard let parsed = HostPort(authority) else {
+            r.report(pointer + "/url", "the URL needs a host and an explicit port: \"\(url)\"")
             return nil
         }
         do {
@@ -301,7 +300,7 @@ public struct LoadProfile: Sendable {
         } catch {
             r.report(pointer + "/url", "\(error)")
         }
-        let host = String(authority[..<colon])
+        let host = parsed.host, port = parsed.port
         return .http(
             host: host, port: port, addresses: addresses ?? [Address(host: host, port: port)], method: method,
             path: path,

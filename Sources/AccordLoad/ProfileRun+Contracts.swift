@@ -95,13 +95,11 @@ struct ContractPlanner {
                     + "\(service): add targets: { \(service): { \(interface.rawValue): host:port } }")
         }
         return try addresses.map { address in
-            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...])
-            else {
+            guard let parsed = HostPort(address) else {
                 let problem = "\(service) listens at \"\(address)\", not host:port"
                 throw ProfileRun.SetupError(message: "\(entry.location.fileLine): \(entry.name): \(problem)")
             }
-            let host = address[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            return (host, port)
+            return (parsed.host, parsed.port)
         }
     }
 
