@@ -1,14 +1,14 @@
+import AccordSystem
 import Foundation
 
 /// A process accord launched (`ACCORD_OWNER_PID` in its environment) watches its owner: once
 /// its parent is no longer that process (it died and the child was re-parented), it sends
 /// itself SIGTERM, so it shuts down the way its style says instead of lingering.
 struct OwnerWatch: Sendable {
-    static let variable = "ACCORD_OWNER_PID"
     let owner: Int32
 
     static func fromEnvironment() -> OwnerWatch? {
-        ProcessInfo.processInfo.environment[variable].flatMap(Int32.init).map(OwnerWatch.init)
+        ProcessInfo.processInfo.environment[SystemPlan.ownerVariable].flatMap(Int32.init).map(OwnerWatch.init)
     }
 
     func signalSelfWhenOwnerDies() async {
