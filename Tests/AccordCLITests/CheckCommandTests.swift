@@ -8,7 +8,7 @@ import Testing
 #endif
 
 /// `accord check` as CI runs it: the built binary, its exit codes, text, JSON, JUnit and summary.json.
-@Suite struct CheckCommandTests {
+@Suite(.ownVirtualHost) struct CheckCommandTests {
     static let kinds = [
         "missing_field", "type_mismatch", "repeated_mismatch", "unknown_enum_value", "missing_required_request_field",
         "proto_copy_conflict", "proto_copy_renumbered", "proto_copy_reserved_reused",

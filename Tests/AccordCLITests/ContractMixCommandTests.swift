@@ -7,7 +7,7 @@ import Testing
 /// `accord load` with a contract-driven mix (`contracts: contracts/shop`): calls against real
 /// peers written outside Accord (grpcio and http.server, from shop_peer.py), and publishes to the
 /// real broker, accounted for by the run's tap.
-@Suite struct ContractMixCommandTests {
+@Suite(.ownVirtualHost) struct ContractMixCommandTests {
     static let shop = Repository.root.appendingPathComponent("contracts/shop").path
 
     static func interaction(_ summary: JSONValue?, _ name: String) throws -> JSONValue {

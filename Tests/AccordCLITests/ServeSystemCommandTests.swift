@@ -4,7 +4,7 @@ import Testing
 
 /// `accord serve DIR`: the whole shop as processes, reachable through its gateway, stopped
 /// gracefully by one SIGTERM.
-@Suite(.serialized) struct ServeSystemCommandTests {
+@Suite(.serialized, .ownVirtualHost) struct ServeSystemCommandTests {
     @Test func theShopServesUntilSIGTERMAndStopsEveryProcess() async throws {
         guard try ExternalTool.available("protoc"), try ExternalTool.available("curl"), try TestBroker.available()
         else { return }

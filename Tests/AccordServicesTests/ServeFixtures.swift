@@ -59,13 +59,14 @@ enum ServeFixtures {
     /// `--peer orders.grpc=127.0.0.1:PORT`
     static func ordersPeer(_ port: Int) -> [String] { ["--peer", "orders.grpc=127.0.0.1:\(port)"] }
 
-    /// Waits until the slow upstream has `count` calls in hand; on a timeout, says what the
-    /// requests got meanwhile (a full suite run once saw fewer arrive than were sent).
+    /// Waits until the slow upstream has `count` calls in hand (a GOT line each), and no more;
+    /// on a timeout, says what the requests got meanwhile.
     static func waitForCalls(_ count: Int, at upstream: ChildProcess, requests: [ChildProcess] = []) async throws {
         do {
-            try await waitUntil("\(count) calls in flight at the upstream", timeout: .seconds(60)) {
+            try await waitUntil("\(count) calls in flight at the upstream") {
                 Self.count("GOT", in: upstream.stdout) >= count
             }
+            #expect(Self.count("GOT", in: upstream.stdout) == count, "\(upstream.stdout)")
         } catch {
             let answers = requests.map { "running: \($0.isRunning) out: \($0.stdout) err: \($0.stderr)" }
             throw ServeFailure(description: "\(error); upstream said: \(upstream.stdout) \(upstream.stderr); "

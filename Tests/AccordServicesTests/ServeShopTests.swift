@@ -6,7 +6,7 @@ import Testing
 
 /// The shipped shop served as real processes (`accord serve --service`), driven by peers nobody
 /// here wrote: grpcio with protoc-generated stubs, curl, pika with Python protobuf.
-@Suite struct ServeShopTests {
+@Suite(.ownVirtualHost) struct ServeShopTests {
     @Test func theShopWorksEndToEndAcrossProcesses() async throws {
         guard try ServeFixtures.peersAvailable() else { return }
         let broker = try await TestBroker.endpoint().url

@@ -6,7 +6,7 @@ import Testing
 
 /// SIGTERM while work is in flight, for each shutdown style: requests a gateway forwards to a
 /// grpcio server that holds them, and messages a consumer holds.
-@Suite struct ServeShutdownTests {
+@Suite(.ownVirtualHost) struct ServeShutdownTests {
     @Test func gracefulFinishesEveryRequestInFlightThenExitsZero() async throws {
         guard try ServeFixtures.peersAvailable() else { return }
         let system = try ServeFixtures.drainSystem()

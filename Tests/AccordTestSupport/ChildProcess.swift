@@ -82,13 +82,30 @@ public final class ChildProcess: @unchecked Sendable {
 
     public func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
+    /// The child ended before printing what a test waited for.
+    public struct ExitedEarly: Error, CustomStringConvertible {
+        public let command: [String]
+        public let marker: String
+        public let status: Int32
+        public let stderr: String
+        public var description: String {
+            "\(command.joined(separator: " ")) exited with \(status) before printing \(marker): \(stderr.suffix(4000))"
+        }
+    }
+
     /// Waits (off the cooperative pool's threads: it polls with short sleeps) for the line
     /// `marker` on stdout, e.g. a peer's "READY 50051".
     public func waitForOutput(containing marker: String, timeout: Double = 20) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let line = stdout.split(separator: "\n").first(where: { $0.contains(marker) }) { return String(line) }
-            if !process.isRunning { break }
+            if !process.isRunning {
+                let result = try await wait(timeout: 1)
+                if let line = result.stdout.split(separator: "\n").first(where: { $0.contains(marker) }) {
+                    return String(line)
+                }
+                throw ExitedEarly(command: command, marker: marker, status: result.status, stderr: result.stderr)
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw Timeout(command: command, seconds: timeout)

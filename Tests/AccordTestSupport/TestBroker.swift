@@ -3,6 +3,7 @@ import Foundation
 
 /// The broker the AMQP tests share: `AMQP_URL` when set, else one managed broker, started on first use
 /// (about 7 s) and stopped when the test process exits (its watchdog sees our end of the pipe close).
+/// Tests that start services, whose queues have fixed names, take `.ownVirtualHost` to have them alone.
 public enum TestBroker {
     public struct Shared: Sendable {
         public let endpoint: AMQPEndpoint
@@ -26,7 +27,11 @@ public enum TestBroker {
 
     public static func shared() async throws -> Shared { try await shared.value }
 
-    public static func endpoint() async throws -> AMQPEndpoint { try await shared().endpoint }
+    /// Where tests connect: in a test with `.ownVirtualHost`, the test's own virtual host.
+    public static func endpoint() async throws -> AMQPEndpoint {
+        let shared = try await shared()
+        return try await VirtualHostLease.current?.endpoint(on: shared) ?? shared.endpoint
+    }
 
     public static func connect(publishWindow: Int? = nil) async throws -> AMQPConnection {
         var configuration = AMQPConnectionConfiguration(endpoint: try await endpoint())

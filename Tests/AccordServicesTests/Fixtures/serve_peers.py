@@ -111,10 +111,15 @@ def tap(proto_root, url, exchange, routing_key, correlation_id):
 def slow_orders(hold):
     import grpc
 
+    # Calls arrive together and their handlers run on several threads: print writes "GOT" and
+    # the newline separately, so without the lock two calls can make one line "GOTGOT".
+    printing = threading.Lock()
+
     class AnyMethod(grpc.GenericRpcHandler):
         def service(self, details):
             def answer(request, context):
-                print("GOT", flush=True)
+                with printing:
+                    print("GOT", flush=True)
                 time.sleep(hold)
                 return b""
             return grpc.unary_unary_rpc_method_handler(answer)
