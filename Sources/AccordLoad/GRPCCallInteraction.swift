@@ -3,10 +3,10 @@ import AccordRPCStatus
 import NIOCore
 import Synchronization
 
-/// A gRPC method named by a contract as a load interaction: unary or server-streaming, a
-/// success being the status its example expects, and each successful response handed to the
-/// captures that other entries' templates take from it. (`GRPCUnaryInteraction` stays the lean
-/// path for plain unary targets.)
+/// A gRPC method as a load interaction: unary or server-streaming, a success being the status
+/// it expects (an example may expect NOT_FOUND), and each successful response handed to the
+/// captures that other entries' templates take from it. Unary calls take the client's lean
+/// path: headers prepared once per worker, a constant request framed once, a callback per call.
 public struct GRPCCallInteraction: LoadInteraction {
     public enum Shape: Sendable {
         case unary
@@ -26,6 +26,8 @@ public struct GRPCCallInteraction: LoadInteraction {
     public let expected: GRPCStatus.Code
     /// The request message for sequence number n, or the error kind it counts as instead.
     public let payload: @Sendable (UInt64) -> Result<ByteBuffer, PayloadFailure>
+    /// The request of every call when it does not change (framed once per worker), else nil.
+    public let constantRequest: ByteBuffer?
     /// Sees the last response message of each successful call (to capture values from it).
     public let onSuccess: (@Sendable (ByteBuffer) -> Void)?
     /// Where the clients' connection events go (GOAWAY, closes), for a shutdown's timeline.
@@ -35,6 +37,7 @@ public struct GRPCCallInteraction: LoadInteraction {
         name: String, endpoints: [GRPCClient.Endpoint], path: String, shape: Shape = .unary,
         connectionsPerWorker: Int = 1, timeout: Duration? = nil, metadata: GRPCMetadata = GRPCMetadata(),
         expected: GRPCStatus.Code = .ok, connectionEvents: ConnectionEventLog? = nil,
+        constantRequest: ByteBuffer? = nil,
         payload: @escaping @Sendable (UInt64) -> Result<ByteBuffer, PayloadFailure>,
         onSuccess: (@Sendable (ByteBuffer) -> Void)? = nil
     ) {
@@ -48,6 +51,7 @@ public struct GRPCCallInteraction: LoadInteraction {
         self.metadata = metadata
         self.expected = expected
         self.payload = payload
+        self.constantRequest = constantRequest
         self.onSuccess = onSuccess
     }
 
@@ -61,17 +65,40 @@ public struct GRPCCallInteraction: LoadInteraction {
         return result.status.code == expected ? nil : "grpc.\(result.status.code.name)"
     }
 
-    final class Driver: GRPCWorkerDriver, LoadInteractionDriver {
+    /// A worker's: a client whose connections all live on the worker's event loop, opened
+    /// before the run and closed after it.
+    final class Driver: LoadInteractionDriver {
         let interaction: GRPCCallInteraction
+        let eventLoop: EventLoop
+        let client: GRPCClient
+        /// Headers built once for the run; a constant request framed once.
+        let method: GRPCPreparedMethod
+        let constantRequest: GRPCFramedMessage?
 
         init(interaction: GRPCCallInteraction, eventLoop: EventLoop) {
             self.interaction = interaction
-            super.init(
-                endpoints: interaction.endpoints, connections: interaction.connectionsPerWorker, eventLoop: eventLoop,
-                onEvent: interaction.connectionEvents?.grpcObserver(interaction: interaction.name))
+            self.eventLoop = eventLoop
+            self.constantRequest = interaction.constantRequest.map(GRPCFramedMessage.init)
+            client = GRPCClient(
+                configuration: .init(endpoints: interaction.endpoints, connections: interaction.connectionsPerWorker),
+                group: eventLoop, onEvent: interaction.connectionEvents?.grpcObserver(interaction: interaction.name))
+            method = client.prepare(path: interaction.path, metadata: interaction.metadata, timeout: interaction.timeout)
+        }
+
+        func connect() -> EventLoopFuture<Void> {
+            let promise = eventLoop.makePromise(of: Void.self)
+            promise.completeWithTask { [client] in try await client.connectAll() }
+            return promise.futureResult
+        }
+
+        func close() -> EventLoopFuture<Void> {
+            let promise = eventLoop.makePromise(of: Void.self)
+            promise.completeWithTask { [client] in await client.close() }
+            return promise.futureResult
         }
 
         func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
+            if interaction.shape == .unary, let constantRequest { return startUnary(constantRequest, done: done) }
             let request: ByteBuffer
             switch interaction.payload(sequence) {
             case .success(let message):
@@ -80,38 +107,46 @@ public struct GRPCCallInteraction: LoadInteraction {
                 let now = MonotonicTime.now()
                 return done(RequestOutcome(error: failure.kind, sentAt: now, endedAt: now))
             }
-            let done = NIOLoopBound(done, eventLoop: eventLoop)
-            let interaction = self.interaction
             switch interaction.shape {
             case .unary:
-                client.startUnary(
-                    path: interaction.path, request: request, metadata: interaction.metadata,
-                    timeout: interaction.timeout, on: eventLoop
-                ).hop(to: eventLoop).whenSuccess { result in
-                    let error = interaction.errorKind(of: result)
-                    if error == nil, let response = result.messages.last { interaction.onSuccess?(response) }
-                    done.value(
-                        RequestOutcome(
-                            error: error, sentAt: result.timings.requestSent ?? result.timings.started,
-                            endedAt: result.timings.ended))
-                }
+                startUnary(GRPCFramedMessage(request), done: done)
             case .serverStreaming:
-                let tally = StreamTally(keepLast: interaction.onSuccess != nil)
-                let promise = eventLoop.makePromise(of: GRPCCallResult.self)
-                promise.completeWithTask { [client] in
-                    await client.serverStreaming(
-                        path: interaction.path, request: request, metadata: interaction.metadata,
-                        timeout: interaction.timeout, onMessage: { tally.add($0) })
+                startStreaming(request, done: done)
+            }
+        }
+
+        /// On the worker's loop, with the prepared headers; the completion runs on that loop.
+        private func startUnary(_ request: GRPCFramedMessage, done: @escaping (RequestOutcome) -> Void) {
+            // Captures the driver alone: a copy of the interaction would retain each of its fields per call.
+            client.startUnary(method, request: request, on: eventLoop) { [self] result in
+                let error = interaction.errorKind(of: result)
+                if error == nil, let onSuccess = interaction.onSuccess, let response = result.messages.last {
+                    onSuccess(response)
                 }
-                promise.futureResult.whenSuccess { result in
-                    let error = interaction.errorKind(of: result)
-                    let (count, lastAt, last) = tally.state
-                    if error == nil, let last { interaction.onSuccess?(last) }
-                    done.value(
-                        RequestOutcome(
-                            error: error, sentAt: result.timings.requestSent ?? result.timings.started,
-                            endedAt: error == nil && count > 0 ? lastAt : result.timings.ended, messages: count))
-                }
+                done(RequestOutcome(
+                    error: error, sentAt: result.timings.requestSent ?? result.timings.started,
+                    endedAt: result.timings.ended))
+            }
+        }
+
+        private func startStreaming(_ request: ByteBuffer, done: @escaping (RequestOutcome) -> Void) {
+            let done = NIOLoopBound(done, eventLoop: eventLoop)
+            let interaction = self.interaction
+            let tally = StreamTally(keepLast: interaction.onSuccess != nil)
+            let promise = eventLoop.makePromise(of: GRPCCallResult.self)
+            promise.completeWithTask { [client] in
+                await client.serverStreaming(
+                    path: interaction.path, request: request, metadata: interaction.metadata,
+                    timeout: interaction.timeout, onMessage: { tally.add($0) })
+            }
+            promise.futureResult.whenSuccess { result in
+                let error = interaction.errorKind(of: result)
+                let (count, lastAt, last) = tally.state
+                if error == nil, let last { interaction.onSuccess?(last) }
+                done.value(
+                    RequestOutcome(
+                        error: error, sentAt: result.timings.requestSent ?? result.timings.started,
+                        endedAt: error == nil && count > 0 ? lastAt : result.timings.ended, messages: count))
             }
         }
     }

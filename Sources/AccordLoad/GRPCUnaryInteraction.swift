@@ -1,8 +1,9 @@
 import AccordGRPC
 import NIOCore
 
-/// A gRPC unary method as a load interaction: each worker gets its own client whose
-/// connections live on the worker's event loop (spread over the endpoints: replicas).
+/// A gRPC unary method on a running server as a load interaction (a profile's `grpc:` entry):
+/// each worker gets its own client whose connections live on the worker's event loop (spread
+/// over the endpoints: replicas). A success is OK.
 public struct GRPCUnaryInteraction: LoadInteraction {
     public let name: String
     public let endpoints: [GRPCClient.Endpoint]
@@ -61,38 +62,14 @@ public struct GRPCUnaryInteraction: LoadInteraction {
         self.connectionEvents = connectionEvents
     }
 
+    /// Driven as any gRPC call of a mix: a request that does not render counts as `payload`.
     public func makeDriver(on eventLoop: EventLoop) -> any LoadInteractionDriver {
-        Driver(interaction: self, eventLoop: eventLoop)
-    }
-
-    final class Driver: GRPCWorkerDriver, LoadInteractionDriver {
-        let interaction: GRPCUnaryInteraction
-        /// Headers built once for the run; a constant request framed once.
-        let method: GRPCPreparedMethod
-        let constantRequest: GRPCFramedMessage?
-
-        init(interaction: GRPCUnaryInteraction, eventLoop: EventLoop) {
-            self.interaction = interaction
-            self.constantRequest = interaction.constantPayload.map(GRPCFramedMessage.init)
-            let client = GRPCClient(
-                configuration: .init(endpoints: interaction.endpoints, connections: interaction.connectionsPerWorker),
-                group: eventLoop, onEvent: interaction.connectionEvents?.grpcObserver(interaction: interaction.name))
-            self.method = client.prepare(
-                path: interaction.path, metadata: interaction.metadata, timeout: interaction.timeout)
-            super.init(client: client, eventLoop: eventLoop)
-        }
-
-        func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
-            guard let request = constantRequest ?? interaction.payload(sequence).map(GRPCFramedMessage.init) else {
-                let now = MonotonicTime.now()
-                return done(RequestOutcome(error: "payload", sentAt: now, endedAt: now))
-            }
-            client.startUnary(method, request: request, on: eventLoop) { result in
-                done(RequestOutcome(
-                    error: result.errorKind, sentAt: result.timings.requestSent ?? result.timings.started,
-                    endedAt: result.timings.ended))
-            }
-        }
+        let payload = self.payload
+        return GRPCCallInteraction(
+            name: name, endpoints: endpoints, path: path, connectionsPerWorker: connectionsPerWorker,
+            timeout: timeout, metadata: metadata, connectionEvents: connectionEvents, constantRequest: constantPayload,
+            payload: { sequence in payload(sequence).map { .success($0) } ?? .failure(.payload) }
+        ).makeDriver(on: eventLoop)
     }
 }
 

@@ -140,7 +140,8 @@ struct ContractPlanner {
             name: entry.name, endpoints: endpoints, path: method.path,
             shape: method.serverStreaming ? .serverStreaming : .unary, connectionsPerWorker: connections,
             timeout: profile.timeout, metadata: grpcMetadata, expected: expected, connectionEvents: connectionEvents,
-            payload: { sequence in constant ?? encode(sequence) }, onSuccess: onSuccess)
+            constantRequest: try? constant?.get(), payload: { sequence in constant ?? encode(sequence) },
+            onSuccess: onSuccess)
     }
 
     private func rest(
