@@ -27,7 +27,7 @@ public final class HTTPClient: Sendable {
         } catch {
             // The pool's future carries errors in the exchange; only a stopped event loop gets here.
             return HTTPClientExchange(
-                tag: 0, timestamps: HTTPRequestTimestamps(intendedStart: start),
+                timestamps: HTTPRequestTimestamps(intendedStart: start),
                 result: .failure(HTTPClientError(.poolClosed, "event loop stopped: \(error)")))
         }
     }

@@ -125,8 +125,6 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
 
 /// One request's outcome, delivered on the pool's event loop.
 public struct HTTPClientExchange: Sendable {
-    /// The caller's tag for this request (an interaction index, a sequence number).
-    public let tag: UInt64
     public let timestamps: HTTPRequestTimestamps
     public let result: Result<HTTPClientResponse, HTTPClientError>
 }
@@ -175,10 +173,4 @@ public struct HTTPConnectionEventCounts: Sendable, Equatable {
     private static func index(_ kind: HTTPConnectionEvent.Kind) -> Int {
         HTTPConnectionEvent.Kind.allCases.firstIndex(of: kind) ?? 0
     }
-}
-
-/// Receives a pool's results and events, on the pool's event loop.
-public protocol HTTPClientDelegate: AnyObject {
-    func completed(_ exchange: HTTPClientExchange)
-    func connectionEvent(_ event: HTTPConnectionEvent)
 }

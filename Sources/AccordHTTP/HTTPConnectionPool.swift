@@ -23,11 +23,8 @@ public final class HTTPConnectionPool {
         }
     }
 
-    /// Where a request's outcome goes: the delegate (by tag) or a promise.
-    enum Completion {
-        case tag(UInt64)
-        case promise(EventLoopPromise<HTTPClientExchange>)
-    }
+    /// Where a request's outcome goes; called once, on the pool's event loop.
+    public typealias Completion = (HTTPClientExchange) -> Void
 
     private struct Waiting {
         let request: HTTPClientRequest
@@ -39,9 +36,9 @@ public final class HTTPConnectionPool {
     public let targets: [HTTPTarget]
     public let eventLoop: EventLoop
     public let configuration: Configuration
-    /// Gets results of `execute(_:tag:intendedStart:)` and every connection event. Held strongly
-    /// (a weak load per request costs) until `close()`.
-    public var delegate: HTTPClientDelegate?
+    /// Sees every connection event, on the pool's event loop (for a shutdown's timeline); held
+    /// until `close()`.
+    public var onEvent: ((HTTPConnectionEvent) -> Void)?
     /// Connection events so far, by kind.
     public private(set) var eventCounts = HTTPConnectionEventCounts()
 
@@ -73,10 +70,26 @@ public final class HTTPConnectionPool {
     public var queued: Int { waiting.count }
     public var openConnections: Int { connections.count }
 
-    /// Sends `request`; its outcome goes to the delegate with `tag`. `intendedStart` (an
-    /// `HTTPClock` time) is when the schedule wanted it sent.
-    public func execute(_ request: HTTPClientRequest, tag: UInt64, intendedStart: UInt64) {
-        submit(request, completion: .tag(tag), intendedStart: intendedStart)
+    /// Sends `request`; `completion` gets its outcome on the pool's event loop (the load path: no
+    /// promise or hop per request). `intendedStart` (an `HTTPClock` time) is when the schedule
+    /// wanted it sent.
+    public func execute(
+        _ request: HTTPClientRequest, intendedStart: UInt64, completion: @escaping Completion
+    ) {
+        eventLoop.assertInEventLoop()
+        guard !closed else {
+            fail(completion, HTTPClientError(.poolClosed, "the pool was closed"),
+                 timestamps: HTTPRequestTimestamps(intendedStart: intendedStart))
+            return
+        }
+        if waiting.isEmpty, let connection = idle.popLast() {
+            connection.send(request, completion: completion, intendedStart: intendedStart)
+            return
+        }
+        waiting.append(Waiting(request: request, completion: completion, intendedStart: intendedStart))
+        if connections.count + connecting < configuration.maxConnections && connecting < waiting.count {
+            _ = openConnection()
+        }
     }
 
     /// Sends `request`; its outcome completes the returned future (never failed: errors are in the result).
@@ -84,7 +97,7 @@ public final class HTTPConnectionPool {
         _ request: HTTPClientRequest, intendedStart: UInt64? = nil
     ) -> EventLoopFuture<HTTPClientExchange> {
         let promise = eventLoop.makePromise(of: HTTPClientExchange.self)
-        submit(request, completion: .promise(promise), intendedStart: intendedStart ?? HTTPClock.now())
+        execute(request, intendedStart: intendedStart ?? HTTPClock.now()) { promise.succeed($0) }
         return promise.futureResult
     }
 
@@ -102,7 +115,7 @@ public final class HTTPConnectionPool {
     public func close() -> EventLoopFuture<Void> {
         eventLoop.preconditionInEventLoop()
         closed = true
-        defer { delegate = nil }
+        defer { onEvent = nil }
         while let entry = waiting.popFirst() {
             fail(entry.completion, HTTPClientError(.poolClosed, "the pool was closed"),
                  timestamps: HTTPRequestTimestamps(intendedStart: entry.intendedStart))
@@ -112,23 +125,6 @@ public final class HTTPConnectionPool {
             return connection.closeFuture ?? eventLoop.makeSucceededVoidFuture()
         }
         return EventLoopFuture.andAllComplete(futures, on: eventLoop)
-    }
-
-    private func submit(_ request: HTTPClientRequest, completion: Completion, intendedStart: UInt64) {
-        eventLoop.preconditionInEventLoop()
-        guard !closed else {
-            fail(completion, HTTPClientError(.poolClosed, "the pool was closed"),
-                 timestamps: HTTPRequestTimestamps(intendedStart: intendedStart))
-            return
-        }
-        if waiting.isEmpty, let connection = idle.popLast() {
-            connection.send(request, completion: completion, intendedStart: intendedStart)
-            return
-        }
-        waiting.append(Waiting(request: request, completion: completion, intendedStart: intendedStart))
-        if connections.count + connecting < configuration.maxConnections && connecting < waiting.count {
-            _ = openConnection()
-        }
     }
 
     @discardableResult
@@ -190,17 +186,16 @@ public final class HTTPConnectionPool {
     ) {
         // Hand the connection on first, so a delegate that sends from its callback finds it idle.
         ready(connection)
-        deliver(completion, timestamps, result)
+        completion(HTTPClientExchange(timestamps: timestamps, result: result))
     }
 
     func fail(_ completion: Completion, _ error: HTTPClientError, timestamps: HTTPRequestTimestamps) {
-        deliver(completion, timestamps, .failure(error))
+        completion(HTTPClientExchange(timestamps: timestamps, result: .failure(error)))
     }
 
     func record(_ kind: HTTPConnectionEvent.Kind, connection: HTTPClientConnection, at time: UInt64) {
         eventCounts.record(kind)
-        delegate?.connectionEvent(
-            HTTPConnectionEvent(kind: kind, time: time, connection: connection.id, target: connection.target))
+        onEvent?(HTTPConnectionEvent(kind: kind, time: time, connection: connection.id, target: connection.target))
     }
 
     func connectionClosed(_ connection: HTTPClientConnection) {
@@ -208,18 +203,6 @@ public final class HTTPConnectionPool {
         idle.removeAll { $0 === connection }
         if !closed && !waiting.isEmpty && connections.count + connecting < configuration.maxConnections {
             openConnection()
-        }
-    }
-
-    private func deliver(
-        _ completion: Completion, _ timestamps: HTTPRequestTimestamps,
-        _ result: Result<HTTPClientResponse, HTTPClientError>
-    ) {
-        switch completion {
-        case .tag(let tag):
-            delegate?.completed(HTTPClientExchange(tag: tag, timestamps: timestamps, result: result))
-        case .promise(let promise):
-            promise.succeed(HTTPClientExchange(tag: 0, timestamps: timestamps, result: result))
         }
     }
 

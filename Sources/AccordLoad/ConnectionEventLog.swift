@@ -99,23 +99,25 @@ public final class ConnectionEventLog: Sendable {
 
     /// The `onEvent` hook of one gRPC client of `interaction` (each call numbers a new client).
     public func grpcObserver(interaction: String) -> @Sendable (GRPCConnectionEvent) -> Void {
-        let client = state.withLock { state in
-            state.clients += 1
-            return state.clients
-        }
+        let client = nextClient()
         return { [self] event in
             record(event) { ConnectionKey(interaction: interaction, client: client, connection: $0) }
         }
     }
 
-    /// A delegate for one HTTP pool of `interaction`: it takes the pool's connection events.
-    /// (The load path completes requests through futures, so its `completed` sees nothing.)
-    public func httpObserver(interaction: String) -> HTTPClientDelegate {
-        let client = state.withLock { state in
+    /// The `onEvent` hook of one HTTP pool of `interaction` (each call numbers a new client).
+    public func httpObserver(interaction: String) -> @Sendable (HTTPConnectionEvent) -> Void {
+        let client = nextClient()
+        return { [self] event in
+            record(event, key: ConnectionKey(interaction: interaction, client: client, connection: event.connection))
+        }
+    }
+
+    private func nextClient() -> Int {
+        state.withLock { state in
             state.clients += 1
             return state.clients
         }
-        return HTTPObserver(log: self, interaction: interaction, client: client)
     }
 
     private func record(_ event: GRPCConnectionEvent, key: (Int) -> ConnectionKey) {
@@ -155,7 +157,7 @@ public final class ConnectionEventLog: Sendable {
         }
     }
 
-    fileprivate func record(_ event: HTTPConnectionEvent, key: ConnectionKey) {
+    private func record(_ event: HTTPConnectionEvent, key: ConnectionKey) {
         state.withLock { state in
             let at = event.time
             let closed: String? =
@@ -177,26 +179,6 @@ public final class ConnectionEventLog: Sendable {
                     history.closeDetail = closed
                 }
             }
-        }
-    }
-
-    /// Hands an HTTP pool's connection events to the log.
-    private final class HTTPObserver: HTTPClientDelegate {
-        let log: ConnectionEventLog
-        let interaction: String
-        let client: Int
-
-        init(log: ConnectionEventLog, interaction: String, client: Int) {
-            self.log = log
-            self.interaction = interaction
-            self.client = client
-        }
-
-        func completed(_ exchange: HTTPClientExchange) {}
-
-        func connectionEvent(_ event: HTTPConnectionEvent) {
-            let key = ConnectionKey(interaction: interaction, client: client, connection: event.connection)
-            log.record(event, key: key)
         }
     }
 }

@@ -59,7 +59,7 @@ public struct HTTPInteraction: LoadInteraction {
                 configuration: .init(
                     maxConnections: max(interaction.connectionsPerWorker, interaction.targets.count),
                     requestTimeout: .nanoseconds(interaction.timeout.nanoseconds)))
-            pool.delegate = interaction.connectionEvents?.httpObserver(interaction: interaction.name)
+            pool.onEvent = interaction.connectionEvents?.httpObserver(interaction: interaction.name)
         }
 
         func connect() -> EventLoopFuture<Void> { pool.warmUp(pool.configuration.maxConnections) }
@@ -73,23 +73,27 @@ public struct HTTPInteraction: LoadInteraction {
                 let now = MonotonicTime.now()
                 return done(RequestOutcome(error: failure.kind, sentAt: now, endedAt: now))
             }
-            let done = NIOLoopBound(done, eventLoop: pool.eventLoop)
-            let interaction = self.interaction
-            pool.execute(request).whenSuccess { exchange in
-                let t = exchange.timestamps
-                var error: String?
-                switch exchange.result {
-                case .success(let response):
-                    let success = interaction.expectedStatus.map { response.status == $0 } ?? (response.status < 400)
-                    error = success ? nil : "http.\(response.status)"
-                    if success { interaction.onSuccess?(response) }
-                case .failure(let failure):
-                    error = failure.kind.loadErrorKind
-                }
-                // A failure before the response has no completion stamp: it ended now.
-                let ended = t.complete == 0 ? MonotonicTime.now() : t.complete
-                done.value(RequestOutcome(error: error, sentAt: t.written == 0 ? t.intendedStart : t.written, endedAt: ended))
+            // The completion runs on this loop and captures the driver alone: no promise, hop or
+            // copy of the interaction's fields per request.
+            pool.execute(request, intendedStart: HTTPClock.now()) { [self] exchange in
+                done(outcome(of: exchange))
             }
+        }
+
+        private func outcome(of exchange: HTTPClientExchange) -> RequestOutcome {
+            let t = exchange.timestamps
+            var error: String?
+            switch exchange.result {
+            case .success(let response):
+                let success = interaction.expectedStatus.map { response.status == $0 } ?? (response.status < 400)
+                error = success ? nil : "http.\(response.status)"
+                if success { interaction.onSuccess?(response) }
+            case .failure(let failure):
+                error = failure.kind.loadErrorKind
+            }
+            // A failure before the response has no completion stamp: it ended now.
+            let ended = t.complete == 0 ? MonotonicTime.now() : t.complete
+            return RequestOutcome(error: error, sentAt: t.written == 0 ? t.intendedStart : t.written, endedAt: ended)
         }
 
         func close() -> EventLoopFuture<Void> { pool.close() }

@@ -92,15 +92,11 @@ import Testing
         await peer.stop()
     }
 
-    /// The load path: a delegate on the pool's event loop, tags instead of promises.
-    @Test func deliversTaggedResultsToTheDelegateOnTheLoop() async throws {
-        final class Recorder: HTTPClientDelegate {
-            var tags: [UInt64] = []
+    /// The load path: completions and connection events on the pool's event loop, no futures.
+    @Test func deliversCompletionsAndEventsOnTheLoop() async throws {
+        final class Recorder {
+            var numbers: [Int] = []
             var events: [HTTPConnectionEvent.Kind] = []
-            func completed(_ exchange: HTTPClientExchange) {
-                if case .success(let response) = exchange.result, response.status == 200 { tags.append(exchange.tag) }
-            }
-            func connectionEvent(_ event: HTTPConnectionEvent) { events.append(event.kind) }
         }
         try await TestServer.with { _, port in
             let target = try HTTPTarget(host: "127.0.0.1", port: port)
@@ -109,13 +105,23 @@ import Testing
             let pool = try await loop.submit {
                 let pool = HTTPConnectionPool(target: target, eventLoop: loop, configuration: .init(maxConnections: 2))
                 let recorder = Recorder()
-                pool.delegate = recorder
-                for tag in 0..<20 { pool.execute(request, tag: UInt64(tag), intendedStart: HTTPClock.now()) }
+                pool.onEvent = { event in
+                    loop.preconditionInEventLoop()
+                    recorder.events.append(event.kind)
+                }
+                for number in 0..<20 {
+                    pool.execute(request, intendedStart: HTTPClock.now()) { exchange in
+                        loop.preconditionInEventLoop()
+                        if case .success(let response) = exchange.result, response.status == 200 {
+                            recorder.numbers.append(number)
+                        }
+                    }
+                }
                 return NIOLoopBound((pool, recorder), eventLoop: loop)
             }.get()
-            #expect(try await eventually { try await loop.submit { pool.value.1.tags.count == 20 }.get() })
-            let (tags, events) = try await loop.submit { (pool.value.1.tags, pool.value.1.events) }.get()
-            #expect(tags.sorted() == Array(0..<20))
+            #expect(try await eventually { try await loop.submit { pool.value.1.numbers.count == 20 }.get() })
+            let (numbers, events) = try await loop.submit { (pool.value.1.numbers, pool.value.1.events) }.get()
+            #expect(numbers.sorted() == Array(0..<20))
             #expect(events == [.connected, .connected])
             try await loop.flatSubmit { pool.value.0.close() }.get()
         }

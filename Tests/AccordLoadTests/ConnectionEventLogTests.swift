@@ -64,7 +64,7 @@ import Testing
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let pool = try await loop.submit {
             let pool = HTTPConnectionPool(target: target, eventLoop: loop)
-            pool.delegate = log.httpObserver(interaction: "Page")
+            pool.onEvent = log.httpObserver(interaction: "Page")
             return NIOLoopBound(pool, eventLoop: loop)
         }.get()
         let request = HTTPClientRequest(path: "/page", authority: target.authority, headers: [("Connection", "close")])

@@ -10,7 +10,7 @@ import NIOPosix
 // The script measures each process's CPU time itself, the same way for wrk.
 
 /// Keeps every connection busy: each completion sends the next request, until the deadline.
-final class ClosedLoop: HTTPClientDelegate {
+final class ClosedLoop {
     let pool: HTTPConnectionPool
     let request: HTTPClientRequest
     let deadline: UInt64
@@ -33,10 +33,10 @@ final class ClosedLoop: HTTPClientDelegate {
 
     private func send() {
         outstanding += 1
-        pool.execute(request, tag: 0, intendedStart: HTTPClock.now())
+        pool.execute(request, intendedStart: HTTPClock.now()) { [self] in completed($0) }
     }
 
-    func completed(_ exchange: HTTPClientExchange) {
+    private func completed(_ exchange: HTTPClientExchange) {
         outstanding -= 1
         switch exchange.result {
         case .success(let response):
@@ -51,8 +51,6 @@ final class ClosedLoop: HTTPClientDelegate {
             done.succeed()
         }
     }
-
-    func connectionEvent(_ event: HTTPConnectionEvent) {}
 }
 
 /// One connection of the NIOHTTP1 closed loop: the next request goes out when a response ends.
@@ -135,7 +133,6 @@ case "load" where arguments.count == 5:
         let done = loop.makePromise(of: Void.self)
         let driver = ClosedLoop(
             pool: pool, request: request, deadline: HTTPClock.now() + UInt64(seconds * 1e9), done: done)
-        pool.delegate = driver
         return pool.warmUp(connections).assumeIsolated().flatMap {
             driver.start(connections: connections)
             return done.futureResult
