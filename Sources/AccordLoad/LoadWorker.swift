@@ -28,27 +28,30 @@ final class LoadWorker {
     let eventLoop: EventLoop
     private let drivers: [any LoadInteractionDriver]
     private let cumulativeWeights: [Int]
-    private var model: Model
-    private var startNanos: UInt64 = 0
-    private var endNanos: UInt64 = .max
+    // What a request touches is marked `@exclusivity(unchecked)`: only this worker's loop touches
+    // it, never while another access is open, and the dynamic checks would cost on every request
+    // (as in AccordHTTP's pool).
+    @exclusivity(unchecked) private var model: Model
+    @exclusivity(unchecked) private var startNanos: UInt64 = 0
+    @exclusivity(unchecked) private var endNanos: UInt64 = .max
     private let warmupNanos: UInt64
     private let maxInFlight: Int
     private let sequenceBase: UInt64
     private let sequenceStride: UInt64
-    private var sequence: UInt64 = 0
-    private var generator = GeneratorStats()
+    @exclusivity(unchecked) private var sequence: UInt64 = 0
+    @exclusivity(unchecked) private var generator = GeneratorStats()
     private var total: [LatencyStats]
-    private var interval: [LatencyStats]
-    private var windows: [ObservationWindow] = []
+    @exclusivity(unchecked) private var interval: [LatencyStats]
+    @exclusivity(unchecked) private var windows: [ObservationWindow] = []
     private var drain: [LatencyStats]
     private var steady: [LatencyStats]?
-    private var inFlight = 0
-    private var pending: UInt64?
+    @exclusivity(unchecked) private var inFlight = 0
+    @exclusivity(unchecked) private var pending: UInt64?
     /// The schedule is held at max in flight (no timer pending): the next completion resumes it.
-    private var heldAtLimit = false
+    @exclusivity(unchecked) private var heldAtLimit = false
     private var timer: Scheduled<Void>?
-    private var stopped = false
-    private var random: SplitMix64
+    @exclusivity(unchecked) private var stopped = false
+    @exclusivity(unchecked) private var random: SplitMix64
     private var onFinished: EventLoopPromise<Void>
     private var finishSignalled = false
 
