@@ -1,4 +1,6 @@
+import AccordGRPC
 import AccordReport
+import Foundation
 import Histogram
 
 extension LatencyStats {
@@ -22,6 +24,14 @@ extension LatencyStats {
 }
 
 extension LoadOutcome {
+    /// `interrupted after 3.2 of 60 s` when a cancellation stopped the load early; nil otherwise.
+    /// `planned` is how long the load was to run.
+    public func interruption(planned: Duration) -> String? {
+        guard interrupted else { return nil }
+        let seconds = { (duration: Duration) in Double(duration.nanoseconds) / 1e9 }
+        return String(format: "interrupted after %.1f of %g s", seconds(stoppedAfter ?? elapsed), seconds(planned))
+    }
+
     /// Whether the generator failed to keep its schedule: more than 1% of sends late.
     public var fellBehind: Bool {
         generator.sent > 0 && Double(generator.late) / Double(generator.sent) > 0.01

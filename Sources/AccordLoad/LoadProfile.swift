@@ -48,6 +48,8 @@ public struct LoadProfile: Sendable {
     public var thresholds: [Threshold]
     /// Services the run launches and owns (`services:`), and the shutdown steps (`shutdown:`).
     public var services: [ServiceSpec]
+    /// Where each of `services` is declared (`profile.yaml:12`), for the message when it will not start.
+    public var serviceLocations: [String: SourceLocation]
     public var shutdown: [ShutdownScenario.Step]
     /// `contracts:` (the loaded system), `targets:`, `amqp_url:` and `connections.amqp`
     /// (LoadProfile+Contracts.swift).
@@ -120,6 +122,9 @@ public struct LoadProfile: Sendable {
             r.report("/thresholds", "threshold for unknown interaction \"\(threshold.interaction!)\" (mix has: \(names.sorted().joined(separator: ", ")))")
         }
         let services = self.services(&r, directory: URL(fileURLWithPath: file).deletingLastPathComponent())
+        let serviceLocations = Dictionary(uniqueKeysWithValues: services.map { service in
+            (service.name, r.document.location(JSONPointer.appending(service.name, to: "/services")))
+        })
         var replicas = Dictionary(services.map { ($0.name, $0.replicas.count) }, uniquingKeysWith: { a, _ in a })
         let started = contracts.system.map {
             startedServices(of: $0, mix: mix, targets: targets, profileServices: services)
@@ -135,8 +140,8 @@ public struct LoadProfile: Sendable {
             httpConnections: r.integer("/connections/http", range: 1...65_536) ?? 16,
             maxInFlight: r.integer("/limits/max_in_flight", range: 1...1_000_000) ?? 10_000,
             timeout: r.duration("/limits/timeout") ?? .seconds(5), thresholds: thresholds, services: services,
-            shutdown: shutdown, contracts: contracts.system, targets: targets, amqpURL: amqpURL(&r),
-            amqpConnections: r.integer("/connections/amqp", range: 1...64) ?? 1)
+            serviceLocations: serviceLocations, shutdown: shutdown, contracts: contracts.system, targets: targets,
+            amqpURL: amqpURL(&r), amqpConnections: r.integer("/connections/amqp", range: 1...64) ?? 1)
     }
 
     /// The contract's services a run starts itself. When a `call:` names a service that

@@ -40,17 +40,22 @@ public struct LoadPlan: Sendable {
         self.drainTimeout = drainTimeout
     }
 
-    public var duration: Duration {
-        switch model {
-        case .open(let stages): stages.reduce(.zero) { $0 + $1.duration }
-        case .closed(_, let duration): duration
-        }
-    }
+    public var duration: Duration { model.duration }
 
     /// Requests the open model's schedule calls for after the warm-up (nil for closed).
     var intendedRequests: Double? {
         guard case .open(let stages) = model else { return nil }
         return stages.reduce(0) { $0 + $1.arrivals }
+    }
+}
+
+extension LoadPlan.Model {
+    /// How long the load runs: its stages in turn, or the closed model's duration.
+    public var duration: Duration {
+        switch self {
+        case .open(let stages): stages.reduce(.zero) { $0 + $1.duration }
+        case .closed(_, let duration): duration
+        }
     }
 }
 
@@ -75,6 +80,9 @@ public struct LoadOutcome: Sendable {
     public var elapsed: Duration
     /// True when the run was stopped early (SIGINT, cancellation): figures are partial.
     public var interrupted: Bool
+    /// How long after its start the load was stopped early (cancelled, or overdue); nil when it
+    /// ran its course.
+    public var stoppedAfter: Duration?
     /// Requests still open when the drain timeout ran out.
     public var abandonedInFlight: Int
     /// The windows a scenario observed (one per shutdown step), in the order it opened them.
@@ -203,6 +211,7 @@ public struct LoadRunner: Sendable {
         return LoadOutcome(
             names: plan.mix.map(\.interaction.name), totals: totals, intervals: intervals, generator: generator,
             startedAt: startedAt, elapsed: start.duration(to: .now), interrupted: interrupted,
+            stoppedAfter: stoppedAt.map { start.duration(to: $0) },
             abandonedInFlight: final.reduce(0) { $0 + $1.inFlight },
             windows: windows.map {
                 WindowOutcome(stats: $0.stats, lastSuccess: $0.lastSuccess, firstRefusal: $0.firstRefusal)

@@ -187,18 +187,22 @@ public enum ProfileRun {
                 "the load generator fell behind its schedule: \(outcome.generator.late) of \(outcome.generator.sent) "
                     + "requests were sent more than 10 ms late; rates and latencies understate what was asked")
         }
-        if outcome.interrupted { notes.append("the run was interrupted: figures cover only the time it ran") }
+        if let interruption = outcome.interruption(planned: profile.model.duration) {
+            notes.append("the run was \(interruption): figures cover only the time it ran")
+        }
         if outcome.abandonedInFlight > 0 {
             notes.append("\(outcome.abandonedInFlight) requests were still in flight when the drain timeout ended")
         }
         notes += messages.map { messageNotes($0, outcome: outcome) } ?? []
-        let passed = thresholds.allSatisfy(\.passed)
+        // An interrupted run never passes, whatever its partial figures say: exit code 2.
+        let passed = thresholds.allSatisfy(\.passed) && !outcome.interrupted
+        let exitCode = outcome.interrupted ? 2 : passed ? 0 : 1
         let totalRate = profile.totalIntendedRate
         let weights = profile.mix.map(\.weight)
         let weightSum = Double(weights.reduce(0, +))
         return RunSummary(
             kind: "load", name: profile.name, metadata: metadata,
-            verdict: Verdict(passed: passed, exitCode: passed ? 0 : 1, notes: notes), thresholds: thresholds,
+            verdict: Verdict(passed: passed, exitCode: exitCode, notes: notes), thresholds: thresholds,
             interactions: outcome.interactionSummaries(
                 transports: profile.mix.map { transport($0.target) },
                 intendedRates: weights.map { w in totalRate.map { $0 * Double(w) / weightSum } }),

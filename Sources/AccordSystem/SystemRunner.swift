@@ -1,9 +1,5 @@
 import AccordAMQP
 import AccordContracts
-import AccordDocuments
-import AccordProcess
-import Foundation
-import Logging
 
 /// A service that would not start: which one, where it is declared, why, and what it printed.
 public struct SystemStartError: Error, Sendable, CustomStringConvertible {
@@ -47,7 +43,6 @@ public final class SystemRunner: Sendable {
     /// The processes of the plan's launches, by replica.
     public let fleet: ServiceFleet
     private let broker: ManagedBroker?
-    private let logger = Logger(label: "accord.system")
 
     private init(system: ContractSystem, plan: SystemPlan, broker: ManagedBroker?,
                  onLine: (@Sendable (_ service: String, _ line: String) -> Void)?) {
@@ -69,84 +64,20 @@ public final class SystemRunner: Sendable {
     public var directory: ServiceDirectory { plan.directory }
 
     /// Starts the system; on any failure, stops what it started and throws.
-    public static func start(_ system: ContractSystem, options: Options) async throws(SystemStartError) -> SystemRunner {
-        var broker: ManagedBroker?
-        var amqpURL = options.amqpURL
-        if amqpURL == nil && SystemPlan.needsBroker(system) {
-            do {
-                let managed = try await ManagedBroker.start()
-                broker = managed
-                amqpURL = managed.endpoint.url
-            } catch {
-                throw SystemStartError(service: nil, location: system.display(system.location),
-                                       reason: "the system has events and no AMQP_URL is set, and a broker "
-                                           + "could not be started: \(error)", output: "")
-            }
-        }
-        let plan: SystemPlan
+    public static func start(_ system: ContractSystem, options: Options) async throws(SystemStartError)
+        -> SystemRunner
+    {
+        let prepared = try await PreparedSystem.prepare(
+            system, reference: options.reference, amqpURL: options.amqpURL,
+            needsBroker: SystemPlan.needsBroker(system))
+        let runner = SystemRunner(system: system, plan: prepared.plan, broker: prepared.broker, onLine: options.onLine)
         do {
-            plan = try SystemPlan(system: system, reference: options.reference, amqpURL: amqpURL) {
-                try LocalPort.free()
-            }
-        } catch {
-            await broker?.stop()
-            throw SystemStartError(service: nil, location: nil, reason: "\(error)", output: "")
-        }
-        let runner = SystemRunner(system: system, plan: plan, broker: broker, onLine: options.onLine)
-        do {
-            try await runner.launchAll()
+            try await runner.fleet.launchAll(ServiceStart.starts(of: prepared.plan, in: system))
         } catch {
             await runner.stop(grace: .seconds(5))
             throw error
         }
         return runner
-    }
-
-    /// Launches every process, then waits for them all at once; throws the first that is not ready.
-    private func launchAll() async throws(SystemStartError) {
-        var launched: [(ProcessLaunch, ManagedProcess)] = []
-        for launch in plan.launches { launched.append((launch, try spawn(launch))) }
-        let results = await withTaskGroup(of: SystemStartError?.self) { group in
-            for (launch, process) in launched {
-                group.addTask { await self.waitUntilReady(launch, process) }
-            }
-            var failures: [SystemStartError] = []
-            for await case let failure? in group { failures.append(failure) }
-            return failures
-        }
-        if let first = results.first { throw first }
-    }
-
-    private func spawn(_ launch: ProcessLaunch) throws(SystemStartError) -> ManagedProcess {
-        do {
-            let process = try fleet.spawn(launch.id)
-            logger.debug("launched", metadata: ["service": "\(launch.service)", "replica": "\(launch.replica)",
-                                                "pid": "\(process.pid)"])
-            return process
-        } catch {
-            throw failure(launch, "\(error)", output: "")
-        }
-    }
-
-    private func waitUntilReady(_ launch: ProcessLaunch, _ process: ManagedProcess) async -> SystemStartError? {
-        do {
-            try await fleet.waitUntilReady(launch.id, timeout: launch.readyTimeout)
-            logger.info("ready", metadata: ["service": "\(launch.service)", "replica": "\(launch.replica)"])
-            return nil
-        } catch is ManagedProcess.NotReady {
-            let reason = process.exit.map { "it ended (\($0)) before it was ready" }
-                ?? "not ready after \(launch.readyTimeout)"
-            return failure(launch, reason, output: process.output)
-        } catch {
-            return failure(launch, "\(error)", output: process.output)
-        }
-    }
-
-    private func failure(_ launch: ProcessLaunch, _ reason: String, output: String) -> SystemStartError {
-        let replica = launch.replica > 0 || plan.launches.contains { $0.service == launch.service && $0.replica > 0 }
-            ? " (replica \(launch.replica))" : ""
-        return SystemStartError(service: launch.service + replica, location: system.display(launch.location),
-                                reason: reason, output: output)
     }
 
     /// Ends every process gracefully (SIGTERM, then SIGKILL after `grace`), all at once, then the

@@ -1,8 +1,6 @@
 import AccordLoad
 import AccordReport
-import AccordSystem
 import ArgumentParser
-import Dispatch
 import Foundation
 import NIOCore
 import NIOPosix
@@ -16,8 +14,9 @@ extension AccordCommand {
                 Sends requests at their intended times (open model) or from a fixed number of users (closed \
                 model), measures latency from the intended send time, and writes summary.json and latency.hlog \
                 into reports/<profile>-<UTC time>/. SIGINT or SIGTERM stops the run early and still writes \
-                everything measured. Exit codes: 0 thresholds pass, 1 a threshold failed, 2 bad input or a \
-                target that cannot be reached at the start.
+                everything measured, marked partial. Exit codes: 0 thresholds pass, 1 a threshold failed, 2 an \
+                interrupted run (its results are partial, whatever its thresholds say), bad input, or a service \
+                or target that cannot be reached at the start.
                 """
         )
 
@@ -45,115 +44,67 @@ extension AccordCommand {
                     throw BadInput(message: "\(error)")
                 }
                 // Workers are the shared group's loops: at most one per core.
-                guard (1...System.coreCount).contains(self.workers) else {
-                    let cores = System.coreCount
-                    throw BadInput(message: "--workers \(self.workers): expected 1 to \(cores) (one per core)")
+                guard (1...System.coreCount).contains(workers) else {
+                    throw BadInput(message: "--workers \(workers): expected 1 to \(System.coreCount) (one per core)")
                 }
-                let workers = self.workers
+                let options = ProfileRunSession.Options(
+                    loops: Array(MultiThreadedEventLoopGroup.singleton.makeIterator().prefix(workers)),
+                    accordExecutable: AccordExecutable.path, logLevel: global.logLevel)
                 // From here on a signal stops the run, or the start-up before it, and what the run
                 // started is stopped; held until the results are written, so a second signal does
                 // not lose them (the teardown is bounded by the drain timeout and the fleet's grace).
                 let interruption = Interruption()
                 let trap = SignalTrap([SIGINT, SIGTERM]) { interruption.interrupt() }
                 defer { trap.cancel() }
-                // The contract's services the profile does not stand in for, started by the run.
-                let logLevel = global.logLevel
-                let contractServices: ContractServices
+                let results: ProfileRunSession.Results
                 do {
-                    contractServices = try await interruption.phase {
-                        try await ContractServices.prepare(for: profile, logLevel: logLevel)
+                    let session = try await interruption.phase {
+                        try await ProfileRunSession.start(profile, options: options)
                     }
-                } catch where interruption.isInterrupted {
-                    throw BadInput(message: "\(profile.file): interrupted before the run began")
-                }
-                // Connection events matter only to a shutdown's timeline.
-                let connectionEvents = profile.shutdown.isEmpty ? nil : ConnectionEventLog()
-                let plan: LoadPlan
-                do {
-                    // protoc runs as a child process: off the cooperative pool.
-                    plan = try await NIOThreadPool.singleton.runIfActive {
-                        try ProfileRun.plan(
-                            for: profile, workers: workers, services: contractServices.directory,
-                            connectionEvents: connectionEvents)
-                    }
-                } catch {
-                    await contractServices.broker?.stop()
+                    announce(session)
+                    let progress = ProgressLine(
+                        total: session.plan.duration, names: session.plan.mix.map(\.interaction.name))
+                    results = try await interruption.phase { try await session.run { progress.show($0) } }
+                    progress.finish()
+                } catch let error as ProfileRunError {
                     throw BadInput(message: "\(error)")
                 }
-                let traffic = ProfileRun.traffic(of: plan)
-                // The consumers the run starts report, in their output, each message they process.
-                let consumers = traffic.flatMap { traffic in
-                    profile.accountedConsumers.isEmpty
-                        ? nil : ConsumerTracking(consumers: profile.accountedConsumers, traffic: traffic)
-                }
-                // The services the profile owns start first: one that will not start is an
-                // infrastructure failure (exit 2), never a run against nothing.
-                let fleet = ServiceFleet(
-                    profile.services + contractServices.specs, lineObservers: consumers?.lineObservers ?? [:])
-                do {
-                    try await interruption.phase { try await fleet.start() }
-                    if interruption.isInterrupted { throw CancellationError() }
-                } catch {
-                    await fleet.stop(grace: .seconds(5))
-                    await contractServices.broker?.stop()
-                    let reason = interruption.isInterrupted ? "interrupted before the run began" : "\(error)"
-                    throw BadInput(message: "\(profile.file): \(reason)")
-                }
-                let scenario = connectionEvents.map {
-                    ShutdownScenario(steps: profile.shutdown, fleet: fleet, connections: $0)
-                }
-                for route in traffic?.routes ?? [] {
-                    guard let queue = traffic?.tapQueues[route.event] else { continue }
-                    say("tap: \(route.event) (\(route.exchange) \(route.routingKey)) -> queue \(queue)")
-                }
-                for consumer in consumers?.consumers ?? [] {
-                    say("consumer: \(consumer.service) reads \(consumer.event) from queue \(consumer.queue)")
-                }
-                let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator().prefix(workers))
-                let progress = ProgressLine(total: plan.duration, names: plan.mix.map(\.interaction.name))
-                let startedAt = Date()
-                let outcome: LoadOutcome
-                do {
-                    // Cancelled, the runner ends early and returns what it measured (partial).
-                    outcome = try await interruption.phase {
-                        try await LoadRunner().run(
-                            plan, on: loops, onInterval: { progress.show($0) }, scenario: scenario?.run)
-                    }
-                } catch {
-                    _ = await traffic?.finish(drainTimeout: .zero)
-                    await fleet.stop(grace: .seconds(5))
-                    await contractServices.broker?.stop()
-                    throw BadInput(message: "\(profile.file): cannot start the run: \(error)")
-                }
-                // The taps, and the consumers the run started, get the drain timeout to consume what
-                // the broker confirmed; the consumers are accounted for before the fleet stops.
-                async let tapped = traffic?.finish(drainTimeout: plan.drainTimeout)
-                let processed = await consumers?.finish(
-                    drainTimeout: plan.drainTimeout, signals: scenario?.signalsSent ?? [])
-                var messages = await tapped
-                if let processed { messages?.attach(processed) }
-                await fleet.stop()
-                await contractServices.broker?.stop()
-                progress.finish()
-                let metadata = RunMetadata.current(profile: self.profile, startedAt: startedAt, partial: outcome.interrupted)
-                let summary = ProfileRun.summary(
-                    profile: profile, outcome: outcome, metadata: metadata, shutdown: scenario?.summary(of: outcome),
-                    messages: messages)
-                let folder = RunFolder(
-                    URL(fileURLWithPath: reports)
-                        .appendingPathComponent("\(profile.name)-\(RunMetadata.folderTimestamp(startedAt))"))
-                // Printed first: a folder that cannot be written (exit 2) still leaves the figures.
-                SummaryPrinter.print(summary)
-                do {
-                    try await NIOThreadPool.singleton.runIfActive {
-                        try ProfileRun.write(summary, outcome: outcome, to: folder)
-                    }
-                } catch {
-                    throw BadInput.cannotWrite(folder.directory.path, error)
-                }
-                say("report: \(folder.htmlURL.path)")
-                if summary.verdict.exitCode != 0 { throw ExitCode(Int32(summary.verdict.exitCode)) }
+                try await report(results)
             }
+        }
+
+        /// The taps and consumers that will account for the run's messages.
+        private func announce(_ session: ProfileRunSession) {
+            for route in session.traffic?.routes ?? [] {
+                guard let queue = session.traffic?.tapQueues[route.event] else { continue }
+                say("tap: \(route.event) (\(route.exchange) \(route.routingKey)) -> queue \(queue)")
+            }
+            for consumer in session.consumers?.consumers ?? [] {
+                say("consumer: \(consumer.service) reads \(consumer.event) from queue \(consumer.queue)")
+            }
+        }
+
+        /// Prints the summary, writes the run folder, and exits by the verdict: 2 when interrupted.
+        private func report(_ results: ProfileRunSession.Results) async throws {
+            let startedAt = results.outcome.startedAt
+            let summary = results.summary(
+                metadata: .current(profile: profile, startedAt: startedAt, partial: results.outcome.interrupted))
+            let folder = RunFolder(
+                URL(fileURLWithPath: reports)
+                    .appendingPathComponent("\(results.profile.name)-\(RunMetadata.folderTimestamp(startedAt))"))
+            // Printed first: a folder that cannot be written (exit 2) still leaves the figures.
+            SummaryPrinter.print(summary)
+            do {
+                try await NIOThreadPool.singleton.runIfActive { try results.write(summary, to: folder) }
+            } catch {
+                throw BadInput.cannotWrite(folder.directory.path, error)
+            }
+            say("report: \(folder.htmlURL.path)")
+            if let interruption = results.interruption {
+                let file = results.profile.file
+                throw BadInput(message: "\(file): the run was \(interruption): the results are partial")
+            }
+            if summary.verdict.exitCode != 0 { throw ExitCode(Int32(summary.verdict.exitCode)) }
         }
     }
 }

@@ -33,7 +33,8 @@ enum SummaryPrinter {
             say("\(t.passed ? "PASS" : "FAIL")  \(t.interaction.map { "\($0): " } ?? "")\(t.expression)  (actual \(actual))")
         }
         for note in summary.verdict.notes { say("NOTE  \(note)") }
-        say(summary.verdict.passed ? "verdict: pass" : "verdict: FAIL")
+        say(summary.metadata.partial ? "verdict: INTERRUPTED (partial results)"
+            : summary.verdict.passed ? "verdict: pass" : "verdict: FAIL")
     }
 
     private static func printShutdown(_ shutdown: ShutdownSummary) {

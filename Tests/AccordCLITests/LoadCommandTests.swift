@@ -73,9 +73,14 @@ import Testing
         try await Task.sleep(for: .seconds(3))
         load.signal(SIGINT)
         let result = try await load.wait(timeout: 20)
-        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        // Never 0, though it has no threshold to fail: its results are partial.
+        #expect(result.status == 2, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stderr.contains("the run was interrupted after "), "\(result.stderr)")
+        #expect(result.stderr.contains(" of 60 s: the results are partial"), "\(result.stderr)")
+        #expect(result.stdout.contains("verdict: INTERRUPTED") && result.stdout.contains("report: "))
         let summary = try Self.summary(in: reports)
         #expect(summary["metadata"]?["partial"] == true)
+        #expect(summary["verdict"]?["exitCode"] == 2)
         let count = summary["interactions"]?[0]?["count"]?.numberValue?.int64Value ?? 0
         #expect(count > 50 && count < 1000)
         // Among the notes (a busy machine may add "fell behind" too), the interruption is said.
