@@ -34,9 +34,15 @@ import Testing
         let counter = Concurrency()
         let server = GRPCServer(handlers: Self.slowSay(counter, delay: .milliseconds(600)))
         let port = try await server.start()
-        let goaways = Mutex<[Int32]>([])
+        // Connections opened, and those whose final GOAWAY (a real last-stream-id) arrived.
+        let connections = Mutex((opened: Set<Int>(), drained: Set<Int>()))
         let client = GRPCClient(configuration: .init(port: port, connections: 3)) { event in
-            if case .goaway(_, let last, _, _) = event { goaways.withLock { $0.append(last) } }
+            switch event {
+            case .connected(let id, _): connections.withLock { _ = $0.opened.insert(id) }
+            case .goaway(let id, let last, _, _) where last != Int32.max:
+                connections.withLock { _ = $0.drained.insert(id) }
+            default: break
+            }
         }
         let request = EchoMessage(text: "in-flight").encoded
 
@@ -51,7 +57,11 @@ import Testing
         let shutdown = Task { await server.shutdown(grace: .seconds(10)) }
 
         // Calls keep arriving during the shutdown: each must complete or be refused, never be dropped.
-        try await waitUntil("the final GOAWAY") { goaways.withLock { $0.contains { $0 != Int32.max } } }
+        // They start once every connection has its final GOAWAY: before that, a call on a connection
+        // the GOAWAYs have not reached yet is one the drain rightly lets in.
+        try await waitUntil("the final GOAWAY on every connection") {
+            connections.withLock { !$0.opened.isEmpty && $0.drained == $0.opened }
+        }
         var late: [GRPCCallResult] = []
         for _ in 0..<20 { late.append(await client.unary(path: EchoService.prefix + "Say", request: request)) }
 
