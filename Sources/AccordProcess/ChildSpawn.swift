@@ -1,3 +1,4 @@
+import CSpawnShim
 import Foundation
 
 /// posix_spawn the way Accord starts every process it owns:
@@ -34,11 +35,8 @@ enum ChildSpawn {
         case .descriptor(let descriptor): posix_spawn_file_actions_adddup2(&actions, descriptor, 1)
         }
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // Every other descriptor open now; glibc skips those closed meanwhile. (Its closefrom
-        // action is a GNU extension Swift does not import.)
-        for descriptor in openDescriptors() where descriptor > 2 {
-            posix_spawn_file_actions_addclose(&actions, descriptor)
-        }
+        // Every other descriptor, in the child: whatever any thread opens meanwhile included.
+        accord_spawn_file_actions_addclosefrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -66,9 +64,5 @@ enum ChildSpawn {
             throw ManagedProcess.LaunchFailed(command: display, reason: String(cString: strerror(result)))
         }
         return pid
-    }
-
-    private static func openDescriptors() -> [Int32] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
     }
 }

@@ -100,7 +100,10 @@ import Testing
                 + "s.bind(('127.0.0.1', \(port))); s.listen(); time.sleep(30)"],
             directory: directory)
         try await server.waitUntilReady(.port(port))
-        #expect(server.output.contains(directory.lastPathComponent))
+        // Printed before the port was bound, but the reader thread may not have taken it in yet.
+        try await waitUntil("the working directory is printed") {
+            server.output.contains(directory.lastPathComponent)
+        }
         #expect(await server.stop(grace: .seconds(5)) == .signal(SIGTERM))
     }
 
