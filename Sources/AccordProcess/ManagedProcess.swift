@@ -58,6 +58,8 @@ public final class ManagedProcess: Sendable {
         /// The markers readiness waits for, and whether each has been printed: noted as the output
         /// arrives, since more than the kept 64 KiB after a marker would hide it from the next poll.
         var markers: [String: Bool] = [:]
+        /// Every writer has closed the output pipe and all of it has been taken in.
+        var outputEnded = false
 
         /// Keeps what the process printed (the last 64 KiB), noting the markers in it.
         mutating func append(_ bytes: ArraySlice<UInt8>) {
@@ -171,13 +173,13 @@ public final class ManagedProcess: Sendable {
 
     /// Reads the child's output on a thread of its own until every writer has closed the pipe.
     private func collectOutput(from descriptor: Int32, onLine: (@Sendable (String) -> Void)?) {
-        let thread = Thread { [weak self] in
+        let thread = Thread { [weak self, state] in
             var chunk = [UInt8](repeating: 0, count: 16 << 10)
             var partial: [UInt8] = []
             while true {
                 let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
-                guard count > 0, let self else { break }
+                guard count > 0, self != nil else { break }
                 if let onLine {
                     partial += chunk[0..<count]
                     while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
@@ -185,10 +187,11 @@ public final class ManagedProcess: Sendable {
                         partial.removeSubrange(...newline)
                     }
                 }
-                self.state.withLock { $0.append(chunk[0..<count]) }
+                state.withLock { $0.append(chunk[0..<count]) }
             }
             if let onLine, !partial.isEmpty { onLine(String(decoding: partial, as: UTF8.self)) }
             close(descriptor)
+            state.withLock { $0.outputEnded = true }
         }
         thread.start()
     }
@@ -200,11 +203,20 @@ public final class ManagedProcess: Sendable {
             // until the exit is recorded (no signal goes out after that) and the reaper told.
             var info = siginfo_t()
             while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+            let exited = ManagedProcess.now()
             let status = info._sifields._sigchld.si_status
             let exit: Exit = info.si_code == CLD_EXITED ? .code(status) : .signal(status)
+            // What it printed last may still be on its way to the reader: whoever sees the exit
+            // expects the output complete (an error message quotes it). The pipe ends with the
+            // child unless something it started holds it, so the wait is short or bounded.
+            var waits = 0
+            while waits < 20 && !state.withLock({ $0.outputEnded }) {
+                usleep(10_000)
+                waits += 1
+            }
             state.withLock { state in
                 state.exit = exit
-                state.timeline.exited = ManagedProcess.now()
+                state.timeline.exited = exited
             }
             reaper.unregister(group: pid)
             while waitpid(pid, nil, 0) < 0 && errno == EINTR {}
