@@ -35,6 +35,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Fixed-argument wrappers for rabbitmq-c's variadic functions, which Swift cannot call.
         .target(name: "CAMQPShim", dependencies: ["CRabbitMQ"]),
+        // glibc's closefrom spawn action, a GNU extension Swift's Glibc module leaves out.
+        .target(name: "CSpawnShim"),
 
         // JSON values with exact numbers, shared by the protobuf JSON mapping and schema validation.
         .target(name: "AccordJSON"),
@@ -46,8 +48,9 @@ let package = Package(
             dependencies: ["AccordJSON", .product(name: "Yams", package: "Yams")]
         ),
 
-        // Child processes Accord owns: signal-safe spawning, readiness, signals, exits, timelines.
-        .target(name: "AccordProcess"),
+        // Child processes Accord owns: signal-safe spawning into groups of their own, readiness,
+        // signals, exits, timelines, and the reaper that ends them should Accord die.
+        .target(name: "AccordProcess", dependencies: ["CSpawnShim"]),
 
         // Run-time protobuf: descriptors from protoc, dynamic binary and JSON codec.
         .target(

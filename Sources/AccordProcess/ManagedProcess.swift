@@ -1,9 +1,10 @@
 import Foundation
 import Synchronization
 
-/// A service process Accord launched and owns: started with signals deliverable, probed for
-/// readiness, signalled, and watched until it exits, with the time of each step kept for a
-/// shutdown timeline. Killed with SIGKILL if the handle is released while it still runs.
+/// A service process Accord launched and owns: started in a process group of its own with signals
+/// deliverable, probed for readiness, signalled, and watched until it exits, with the time of each
+/// step kept for a shutdown timeline. Its group is killed with SIGKILL if the handle is released
+/// while it still runs, and ended by Accord's child reaper if Accord itself ends first.
 public final class ManagedProcess: Sendable {
     /// How the process ended: an exit code, or the signal that ended it.
     public enum Exit: Sendable, Hashable, CustomStringConvertible {
@@ -50,13 +51,15 @@ public final class ManagedProcess: Sendable {
         }
     }
 
-    private struct State {
+    private struct State: Sendable {
         var timeline: Timeline
         var exit: Exit?
         var output = Data()
         /// The markers readiness waits for, and whether each has been printed: noted as the output
         /// arrives, since more than the kept 64 KiB after a marker would hide it from the next poll.
         var markers: [String: Bool] = [:]
+        /// Every writer has closed the output pipe and all of it has been taken in.
+        var outputEnded = false
 
         /// Keeps what the process printed (the last 64 KiB), noting the markers in it.
         mutating func append(_ bytes: ArraySlice<UInt8>) {
@@ -79,18 +82,33 @@ public final class ManagedProcess: Sendable {
         }
     }
 
+    /// The state behind a lock that outlives the handle: the thread waiting for the exit records it
+    /// under the lock signals are sent with before it reaps the child, so no signal reaches a pid
+    /// that has been reaped (and may belong to another process by now).
+    private final class Guarded: Sendable {
+        private let mutex: Mutex<State>
+
+        init(_ state: State) { mutex = Mutex(state) }
+
+        func withLock<Result: Sendable>(_ body: (inout State) -> Result) -> Result {
+            mutex.withLock { body(&$0) }
+        }
+    }
+
     public let command: [String]
+    /// The child's pid, which is also its process group's id.
     public let pid: Int32
-    private let state: Mutex<State>
+    private let state: Guarded
 
     private init(command: [String], pid: Int32, launched: UInt64) {
         self.command = command
         self.pid = pid
-        self.state = Mutex(State(timeline: Timeline(launched: launched)))
+        self.state = Guarded(State(timeline: Timeline(launched: launched)))
     }
 
     deinit {
-        if exit == nil { kill(pid, SIGKILL) }
+        let pid = self.pid
+        state.withLock { if $0.exit == nil { kill(-pid, SIGKILL) } }
     }
 
     public struct LaunchFailed: Error, CustomStringConvertible {
@@ -103,71 +121,65 @@ public final class ManagedProcess: Sendable {
     /// stdout and stderr are kept (the last 64 KiB) for readiness lines and error messages, and
     /// each line also goes to `onLine` when given (called on the reader thread, in order).
     ///
-    /// posix_spawn, not Foundation's `Process`: the child starts with no blocked signals and
-    /// default dispositions (Swift's threads block signals and Accord ignores SIGINT while it
-    /// traps it, and children inherit both), and a thread of ours waits for exactly this pid,
-    /// so the exit is seen when it happens, even if grandchildren keep the output pipe open.
+    /// posix_spawn, not Foundation's `Process` (see `ChildSpawn`): the child starts in a process
+    /// group of its own with no blocked signals, default dispositions and only its standard
+    /// descriptors, and a thread of ours waits for exactly this pid, so the exit is seen when it
+    /// happens, even if grandchildren keep the output pipe open. The group is registered with
+    /// Accord's child reaper, started with the first launch.
     public static func launch(
         _ command: [String], environment: [String: String] = [:], directory: URL? = nil,
         onLine: (@Sendable (String) -> Void)? = nil
     ) throws(LaunchFailed) -> ManagedProcess {
         let display = command.joined(separator: " ")
+        let reaper: ChildReaper
+        switch ChildReaper.shared {
+        case .success(let shared): reaper = shared
+        case .failure(let failure): throw LaunchFailed(command: display, reason: "no child reaper: \(failure)")
+        }
         var pipeEnds: [Int32] = [-1, -1]
-        guard pipe(&pipeEnds) == 0 else { throw LaunchFailed(command: display, reason: String(cString: strerror(errno))) }
+        guard pipe(&pipeEnds) == 0 else {
+            throw LaunchFailed(command: display, reason: String(cString: strerror(errno)))
+        }
         let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
-        posix_spawn_file_actions_addclose(&actions, readEnd)
-        posix_spawn_file_actions_addclose(&actions, writeEnd)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
         // env finds the program on PATH and, with -C, enters the directory (posix_spawn's own
         // chdir action is a glibc extension Swift does not import).
         let prefix = directory.map { ["/usr/bin/env", "-C", $0.path] } ?? ["/usr/bin/env"]
-        let argv = (prefix + command).map { strdup($0) } + [nil]
-        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for pointer in argv + envp { free(pointer) } }
-
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, "/usr/bin/env", &actions, &attributes, argv, envp)
-        close(writeEnd)
-        guard result == 0 else {
+        let pid: pid_t
+        do {
+            pid = try ChildSpawn.spawn(
+                "/usr/bin/env", arguments: prefix + command, environment: merged.map { "\($0.key)=\($0.value)" },
+                input: .null, output: .descriptor(writeEnd), display: display)
+        } catch {
             close(readEnd)
-            throw LaunchFailed(command: display, reason: String(cString: strerror(result)))
+            close(writeEnd)
+            throw error
+        }
+        close(writeEnd)
+        guard reaper.register(group: pid) else {
+            // Without the reaper nothing would end it should Accord die: do not keep it.
+            kill(-pid, SIGKILL)
+            while waitpid(pid, nil, 0) < 0 && errno == EINTR {}
+            close(readEnd)
+            throw LaunchFailed(command: display, reason: "accord's child reaper is gone")
         }
         let managed = ManagedProcess(command: command, pid: pid, launched: now())
         managed.collectOutput(from: readEnd, onLine: onLine)
-        managed.reapWhenExited()
+        managed.reapWhenExited(reaper: reaper)
         return managed
     }
 
     /// Reads the child's output on a thread of its own until every writer has closed the pipe.
     private func collectOutput(from descriptor: Int32, onLine: (@Sendable (String) -> Void)?) {
-        let thread = Thread { [weak self] in
+        let thread = Thread { [weak self, state] in
             var chunk = [UInt8](repeating: 0, count: 16 << 10)
             var partial: [UInt8] = []
             while true {
                 let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
-                guard count > 0, let self else { break }
+                guard count > 0, self != nil else { break }
                 if let onLine {
                     partial += chunk[0..<count]
                     while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
@@ -175,25 +187,39 @@ public final class ManagedProcess: Sendable {
                         partial.removeSubrange(...newline)
                     }
                 }
-                self.state.withLock { $0.append(chunk[0..<count]) }
+                state.withLock { $0.append(chunk[0..<count]) }
             }
             if let onLine, !partial.isEmpty { onLine(String(decoding: partial, as: UTF8.self)) }
             close(descriptor)
+            state.withLock { $0.outputEnded = true }
         }
         thread.start()
     }
 
-    private func reapWhenExited() {
-        let pid = self.pid
-        let thread = Thread { [weak self] in
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            // The wait status: low 7 bits the terminating signal (0 for a normal exit), then the code.
-            let exit: Exit = status & 0x7F == 0 ? .code((status >> 8) & 0xFF) : .signal(status & 0x7F)
-            self?.state.withLock { state in
-                state.exit = exit
-                state.timeline.exited = ManagedProcess.now()
+    private func reapWhenExited(reaper: ChildReaper) {
+        let (pid, state) = (self.pid, self.state)
+        let thread = Thread {
+            // Waited for without reaping: the child stays a zombie, its pid (and group id) ours,
+            // until the exit is recorded (no signal goes out after that) and the reaper told.
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+            let exited = ManagedProcess.now()
+            let status = info._sifields._sigchld.si_status
+            let exit: Exit = info.si_code == CLD_EXITED ? .code(status) : .signal(status)
+            // What it printed last may still be on its way to the reader: whoever sees the exit
+            // expects the output complete (an error message quotes it). The pipe ends with the
+            // child unless something it started holds it, so the wait is short or bounded.
+            var waits = 0
+            while waits < 20 && !state.withLock({ $0.outputEnded }) {
+                usleep(10_000)
+                waits += 1
             }
+            state.withLock { state in
+                state.exit = exit
+                state.timeline.exited = exited
+            }
+            reaper.unregister(group: pid)
+            while waitpid(pid, nil, 0) < 0 && errno == EINTR {}
         }
         thread.start()
     }
@@ -208,7 +234,8 @@ public final class ManagedProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let exit {
-                throw NotReady(command: command.joined(separator: " "), reason: "it ended (\(exit)): \(output.suffix(2000))")
+                throw NotReady(
+                    command: command.joined(separator: " "), reason: "it ended (\(exit)): \(output.suffix(2000))")
             }
             let ready =
                 switch readiness {
@@ -227,11 +254,16 @@ public final class ManagedProcess: Sendable {
         }
     }
 
-    /// Sends `signal` (recorded in the timeline) unless the process has already exited.
+    /// Sends `signal` (recorded in the timeline) unless the process has already exited. SIGKILL
+    /// goes to its whole process group, so nothing a `sh -c` command started lingers; any other
+    /// signal to the process alone, whose handling of it is what a shutdown measures.
     public func send(_ signal: Int32) {
-        guard exit == nil else { return }
-        state.withLock { $0.timeline.signalled.append((signal, Self.now())) }
-        kill(pid, signal)
+        let pid = self.pid
+        state.withLock { state in
+            guard state.exit == nil else { return }
+            state.timeline.signalled.append((signal, Self.now()))
+            kill(signal == SIGKILL ? -pid : pid, signal)
+        }
     }
 
     /// Waits for the exit, up to `timeout`; nil when it is still running then.
@@ -245,7 +277,7 @@ public final class ManagedProcess: Sendable {
         return exit
     }
 
-    /// SIGTERM, then SIGKILL if it has not exited within `grace`; returns how it ended.
+    /// SIGTERM, then SIGKILL (to its group) if it has not exited within `grace`; returns how it ended.
     @discardableResult
     public func stop(grace: Duration = .seconds(10)) async -> Exit? {
         send(SIGTERM)

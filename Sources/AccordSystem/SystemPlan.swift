@@ -24,10 +24,6 @@ public struct ProcessLaunch: Sendable {
 /// The processes a system needs and the addresses they will listen on. Ports are chosen up front
 /// (free ports on 127.0.0.1), so the plan is a pure function of the contract and those ports.
 public struct SystemPlan: Sendable {
-    /// Names, in a reference service's environment, the accord that launched it: the service
-    /// stops itself once that process is gone.
-    public static let ownerVariable = "ACCORD_OWNER_PID"
-
     public let launches: [ProcessLaunch]
     public let directory: ServiceDirectory
 
@@ -127,8 +123,7 @@ public struct SystemPlan: Sendable {
             command += peers.peerArguments.flatMap { ["--peer", $0] }
             return ProcessLaunch(
                 service: service.name, replica: replica, command: command,
-                // The service shuts itself down if this accord dies without stopping it.
-                environment: [Self.ownerVariable: String(getpid())],
+                environment: [:],
                 directory: system.folder, readiness: .outputLine(containing: "READY \(service.name)"),
                 readyTimeout: reference.readyTimeout, location: service.location, grpcPort: grpcPort, httpPort: httpPort)
         }

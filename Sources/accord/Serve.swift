@@ -17,7 +17,9 @@ extension AccordCommand {
                 Without --service: starts every service of the system as its own process (run: reference as \
                 `accord serve --service NAME`, run: command as its program) on free loopback ports, and a \
                 managed broker when the system has events and AMQP_URL is not set; prints where each listens \
-                and READY <system>; on SIGTERM/SIGINT stops them all gracefully (SIGKILL after --grace).
+                and READY <system>; on SIGTERM/SIGINT stops them all gracefully (SIGKILL after --grace). \
+                Each runs in a process group of its own (a Ctrl-C reaches accord alone); should accord be \
+                killed, its child reaper sends them SIGTERM (SIGKILL 5 s later).
 
                 With --service NAME: runs that service (run: reference) as its reference: behaviour states: \
                 gRPC and REST on 127.0.0.1, its events on the broker. DIR is a system folder, or a \
@@ -74,18 +76,17 @@ extension AccordCommand {
                 } catch let error as ReferenceSetupError {
                     throw BadInput(message: error.description)
                 }
+                // Its logs are best effort. Once the accord that launched it is gone (whose child reaper
+                // then sends SIGTERM), a log line must fail with EPIPE rather than end the service by
+                // SIGPIPE halfway through its graceful shutdown. (NIO ignores SIGPIPE too, but only once
+                // it opens a socket: a service that only consumes events opens none.)
+                signal(SIGPIPE, SIG_IGN)
                 let abrupt = reference.behaviour.shutdown == .abrupt
                 if abrupt { AbruptExit.install(on: [SIGTERM, SIGINT]) }
                 let group = ServiceGroup(configuration: ServiceGroupConfiguration(
                     services: [.init(service: reference, serviceName: "reference service \(name)")],
                     gracefulShutdownSignals: abrupt ? [] : [.sigterm, .sigint],
                     logger: logger))
-                // Launched by a runner (check, load, serve DIR): when that accord dies, however it
-                // dies, this service must not outlive it holding ports and queue consumers.
-                let orphanWatch = OwnerWatch.fromEnvironment().map { watch in
-                    Task { await watch.signalSelfWhenOwnerDies() }
-                }
-                defer { orphanWatch?.cancel() }
                 do {
                     try await group.run()
                 } catch let error as ReferenceSetupError {

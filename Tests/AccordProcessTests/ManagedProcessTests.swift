@@ -3,7 +3,7 @@ import AccordTestSupport
 import Foundation
 import Testing
 
-/// The supervisor against real child processes: the accord binary serving gRPC, and a shell.
+/// The supervisor against real child processes: the accord binary serving gRPC, shells, sleep.
 @Suite struct ManagedProcessTests {
     static let greeter = Repository.root.appendingPathComponent("contracts/demo/greeter.proto").path
 
@@ -29,15 +29,38 @@ import Testing
         #expect(!LocalPort.accepts(port))
     }
 
-    @Test func reportsTheSignalThatEndedAProcess() async throws {
+    @Test func reportsTheSignalThatEndedAProcessAndKillsWhatItStarted() async throws {
         // A shell whose child keeps the output pipe open: the exit is still seen when it happens.
-        let sleeper = try ManagedProcess.launch(["sh", "-c", "trap '' TERM; echo up; sleep 30; true"])
-        try await sleeper.waitUntilReady(.outputLine(containing: "up"))
+        let sleeper = try ManagedProcess.launch(["sh", "-c", "trap '' TERM; sleep 30 & echo up $!; wait"])
+        try await sleeper.waitUntilReady(.outputLine(containing: "up "))
+        let line = sleeper.output.split(separator: "\n").first { $0.hasPrefix("up ") }
+        let child = try #require(line.flatMap { Int32($0.dropFirst(3)) })
         // It ignores SIGTERM, so stop escalates to SIGKILL after the grace period.
         let exit = await sleeper.stop(grace: .milliseconds(300))
         #expect(exit == .signal(SIGKILL))
         #expect(sleeper.timeline.signalled.map(\.signal) == [SIGTERM, SIGKILL])
         #expect(exit?.description == "killed by SIGKILL")
+        // The SIGKILL went to the whole process group: the shell's child too.
+        try await waitUntil("the shell's child is gone") { !ProcessTable.isRunning(child) }
+    }
+
+    /// A Ctrl-C on a terminal signals Accord's process group: none of its children are in it.
+    @Test func aChildRunsInAProcessGroupOfItsOwn() async throws {
+        let sleeper = try ManagedProcess.launch(["sleep", "30"])
+        defer { sleeper.send(SIGKILL) }
+        #expect(getpgid(sleeper.pid) == sleeper.pid)
+        #expect(getpgid(sleeper.pid) != getpgid(0))
+    }
+
+    /// Accord's own descriptors (here a pipe that is not close-on-exec) stay out of its children.
+    @Test func aChildHasOnlyTheThreeStandardDescriptors() async throws {
+        var ends: [Int32] = [-1, -1]
+        try #require(pipe(&ends) == 0)
+        defer { for end in ends { close(end) } }
+        let sleeper = try ManagedProcess.launch(["sleep", "30"])
+        defer { sleeper.send(SIGKILL) }
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(sleeper.pid)/fd")
+        #expect(descriptors.sorted() == ["0", "1", "2"])
     }
 
     @Test func aServiceThatDiesBeforeReadyFailsAtOnceWithItsOutput() async throws {
@@ -77,7 +100,10 @@ import Testing
                 + "s.bind(('127.0.0.1', \(port))); s.listen(); time.sleep(30)"],
             directory: directory)
         try await server.waitUntilReady(.port(port))
-        #expect(server.output.contains(directory.lastPathComponent))
+        // Printed before the port was bound, but the reader thread may not have taken it in yet.
+        try await waitUntil("the working directory is printed") {
+            server.output.contains(directory.lastPathComponent)
+        }
         #expect(await server.stop(grace: .seconds(5)) == .signal(SIGTERM))
     }
 
