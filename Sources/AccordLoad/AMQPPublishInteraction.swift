@@ -40,7 +40,7 @@ public struct AMQPPublishInteraction: LoadInteraction {
             return promise.futureResult
         }
 
-        func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
+        func start(sequence: UInt64, done: RequestCompletion) {
             let body: [UInt8]
             switch interaction.body(sequence) {
             case .success(let bytes):

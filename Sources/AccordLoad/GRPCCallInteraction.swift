@@ -97,7 +97,7 @@ public struct GRPCCallInteraction: LoadInteraction {
             return promise.futureResult
         }
 
-        func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
+        func start(sequence: UInt64, done: RequestCompletion) {
             if interaction.shape == .unary, let constantRequest { return startUnary(constantRequest, done: done) }
             let request: ByteBuffer
             switch interaction.payload(sequence) {
@@ -116,7 +116,7 @@ public struct GRPCCallInteraction: LoadInteraction {
         }
 
         /// On the worker's loop, with the prepared headers; the completion runs on that loop.
-        private func startUnary(_ request: GRPCFramedMessage, done: @escaping (RequestOutcome) -> Void) {
+        private func startUnary(_ request: GRPCFramedMessage, done: RequestCompletion) {
             // Captures the driver alone: a copy of the interaction would retain each of its fields per call.
             client.startUnary(method, request: request, on: eventLoop) { [self] result in
                 let error = interaction.errorKind(of: result)
@@ -129,7 +129,7 @@ public struct GRPCCallInteraction: LoadInteraction {
             }
         }
 
-        private func startStreaming(_ request: ByteBuffer, done: @escaping (RequestOutcome) -> Void) {
+        private func startStreaming(_ request: ByteBuffer, done: RequestCompletion) {
             let done = NIOLoopBound(done, eventLoop: eventLoop)
             let interaction = self.interaction
             let tally = StreamTally(keepLast: interaction.onSuccess != nil)

@@ -64,7 +64,7 @@ public struct HTTPInteraction: LoadInteraction {
 
         func connect() -> EventLoopFuture<Void> { pool.warmUp(pool.configuration.maxConnections) }
 
-        func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void) {
+        func start(sequence: UInt64, done: RequestCompletion) {
             let request: HTTPClientRequest
             switch interaction.request(sequence) {
             case .success(let built):

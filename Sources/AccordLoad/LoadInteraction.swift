@@ -46,7 +46,20 @@ public protocol LoadInteractionDriver: AnyObject {
     /// Opens connections before the run starts, so connecting is not measured as latency.
     func connect() -> EventLoopFuture<Void>
     /// Fires request number `sequence` (unique in the run, for `${seq}`-style payloads).
-    func start(sequence: UInt64, done: @escaping (RequestOutcome) -> Void)
+    func start(sequence: UInt64, done: RequestCompletion)
     /// Releases connections at the end of the run (called on the worker's loop).
     func close() -> EventLoopFuture<Void>
+}
+
+/// Where one request's outcome goes: the worker that fired it, with what the worker records the
+/// outcome under. A value rather than a closure, so firing a request allocates nothing of its own.
+public struct RequestCompletion {
+    let worker: LoadWorker
+    let index: Int
+    let intended: UInt64
+
+    /// Call exactly once, on the worker's event loop.
+    public func callAsFunction(_ outcome: RequestOutcome) {
+        worker.completed(index: index, intended: intended, outcome: outcome)
+    }
 }

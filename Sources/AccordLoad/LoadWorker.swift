@@ -174,12 +174,11 @@ final class LoadWorker {
         let number = sequenceBase + sequence * sequenceStride
         sequence += 1
         inFlight += 1
-        drivers[index].start(sequence: number) { [self] outcome in
-            completed(index: index, intended: intended, outcome: outcome)
-        }
+        drivers[index].start(sequence: number, done: RequestCompletion(worker: self, index: index, intended: intended))
     }
 
-    private func completed(index: Int, intended: UInt64, outcome: RequestOutcome) {
+    /// Records request `index`'s outcome and, in the closed model, fires the user's next one.
+    func completed(index: Int, intended: UInt64, outcome: RequestOutcome) {
         inFlight -= 1
         if intended >= startNanos + warmupNanos {
             interval[index].record(intended: intended, outcome: outcome)
