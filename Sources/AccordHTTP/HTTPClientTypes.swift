@@ -156,7 +156,7 @@ public struct HTTPConnectionEvent: Sendable, Hashable {
     public let target: HTTPTarget
 }
 
-/// Counts of connection events by kind, kept by every pool whether or not it has a delegate.
+/// Counts of connection events by kind, kept by every pool whether or not anything observes its events.
 public struct HTTPConnectionEventCounts: Sendable, Equatable {
     private var counts = [Int](repeating: 0, count: HTTPConnectionEvent.Kind.allCases.count)
 

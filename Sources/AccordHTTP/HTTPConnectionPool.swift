@@ -76,6 +76,8 @@ public final class HTTPConnectionPool {
     public func execute(
         _ request: HTTPClientRequest, intendedStart: UInt64, completion: @escaping Completion
     ) {
+        // Checked in debug builds only: this is the per-request path (the future overload and
+        // every other entry point check in release builds too).
         eventLoop.assertInEventLoop()
         guard !closed else {
             fail(completion, HTTPClientError(.poolClosed, "the pool was closed"),
@@ -96,6 +98,7 @@ public final class HTTPConnectionPool {
     public func execute(
         _ request: HTTPClientRequest, intendedStart: UInt64? = nil
     ) -> EventLoopFuture<HTTPClientExchange> {
+        eventLoop.preconditionInEventLoop()
         let promise = eventLoop.makePromise(of: HTTPClientExchange.self)
         execute(request, intendedStart: intendedStart ?? HTTPClock.now()) { promise.succeed($0) }
         return promise.futureResult
@@ -184,7 +187,7 @@ public final class HTTPConnectionPool {
         _ completion: Completion, _ result: Result<HTTPClientResponse, HTTPClientError>,
         timestamps: HTTPRequestTimestamps, on connection: HTTPClientConnection
     ) {
-        // Hand the connection on first, so a delegate that sends from its callback finds it idle.
+        // Hand the connection on first, so a completion that sends the next request finds it idle.
         ready(connection)
         completion(HTTPClientExchange(timestamps: timestamps, result: result))
     }

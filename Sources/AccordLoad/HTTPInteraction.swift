@@ -73,9 +73,9 @@ public struct HTTPInteraction: LoadInteraction {
                 let now = MonotonicTime.now()
                 return done(RequestOutcome(error: failure.kind, sentAt: now, endedAt: now))
             }
-            // The completion runs on this loop and captures the driver alone: no promise, hop or
-            // copy of the interaction's fields per request.
-            pool.execute(request, intendedStart: HTTPClock.now()) { [self] exchange in
+            // The completion runs on this loop and captures the driver and `done`: no promise, hop
+            // or copy of the interaction's fields per request.
+            pool.execute(request, intendedStart: done.intended) { [self] exchange in
                 done(outcome(of: exchange))
             }
         }

@@ -49,8 +49,12 @@ final class LoadWorker {
     @exclusivity(unchecked) private var pending: UInt64?
     /// The schedule is held at max in flight (no timer pending): the next completion resumes it.
     @exclusivity(unchecked) private var heldAtLimit = false
-    private var timer: Scheduled<Void>?
+    @exclusivity(unchecked) private var timer: Scheduled<Void>?
     @exclusivity(unchecked) private var stopped = false
+    /// Inside a driver's `start`: a request that ends there (its payload could not be built) must
+    /// not fire the next one from within, or a closed-model run whose every request fails at once
+    /// would recurse until the stack runs out.
+    @exclusivity(unchecked) private var firing = false
     @exclusivity(unchecked) private var random: SplitMix64
     private var onFinished: EventLoopPromise<Void>
     private var finishSignalled = false
@@ -174,7 +178,9 @@ final class LoadWorker {
         let number = sequenceBase + sequence * sequenceStride
         sequence += 1
         inFlight += 1
+        firing = true
         drivers[index].start(sequence: number, done: RequestCompletion(worker: self, index: index, intended: intended))
+        firing = false
     }
 
     /// Records request `index`'s outcome and, in the closed model, fires the user's next one.
@@ -189,15 +195,28 @@ final class LoadWorker {
             // Otherwise a timer for the next arrival is already pending: one per arrival.
             if heldAtLimit { tick() }
         case .closed:
-            let now = MonotonicTime.now()
-            if !stopped && now < endNanos {
-                generator.scheduled += 1
-                fire(intended: now, now: now)
-            } else {
-                stopped = true
+            if firing {
+                // This user's next request goes out on the loop's next turn (see `firing`).
+                eventLoop.assumeIsolated().execute { [self] in
+                    nextClosedRequest()
+                    finishIfIdle()
+                }
+                return
             }
+            nextClosedRequest()
         }
         finishIfIdle()
+    }
+
+    /// The closed model: a user whose request ended sends the next at once, until the duration is up.
+    private func nextClosedRequest() {
+        let now = MonotonicTime.now()
+        if !stopped && now < endNanos {
+            generator.scheduled += 1
+            fire(intended: now, now: now)
+        } else {
+            stopped = true
+        }
     }
 
     /// In a window: still open when it began (the calls a shutdown can lose), or sent before it ended.

@@ -1,7 +1,9 @@
 import AccordGRPC
+import AccordHTTP
 import AccordLoad
 import AccordTestSupport
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -132,5 +134,25 @@ import Testing
         #expect(outcome.totals[0].requests >= seen.withLock { $0 })
         #expect(outcome.totals[0].requests < 30_000)
         #expect(outcome.elapsed < .seconds(30))
+    }
+
+    /// Requests whose payload cannot be built end inside the driver's `start`: the closed model's
+    /// users must still take turns through the loop, not recurse until the stack runs out.
+    @Test func aClosedRunWhoseRequestsAllFailBeforeSendingCountsThemAndEnds() async throws {
+        var router = HTTPRouter()
+        try router.add(.GET, "/never") { _ in .json(["sent": true]) }
+        let server = HTTPServer(router: router, logger: Logger(label: "accord.test.http"))
+        let target = try HTTPTarget(host: "127.0.0.1", port: try await server.start().port ?? 0)
+        let unbuildable = HTTPInteraction(
+            name: "unbuildable", targets: [target], connectionsPerWorker: 1, timeout: .seconds(2),
+            expectedStatus: nil, onSuccess: nil, request: { _ in .failure(.noCapture) })
+        let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().map { $0 }
+        let outcome = try await LoadRunner().run(
+            LoadPlan(model: .closed(users: 4, duration: .seconds(1)), mix: [.init(unbuildable)]), on: loops)
+        await server.shutdown()
+        let stats = outcome.totals[0]
+        #expect(!outcome.interrupted)
+        #expect(stats.requests > 10_000, "\(stats.requests) requests")
+        #expect(stats.errors == ["no_capture": stats.requests])
     }
 }
