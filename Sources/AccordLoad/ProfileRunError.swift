@@ -11,13 +11,14 @@ public enum ProfileRunError: Error, CustomStringConvertible {
     /// The mix could not become a plan: a .proto, a payload, a service without an address, no
     /// broker for a publish. The message names the profile's line.
     case invalidPlan(profile: String, ProfileRun.SetupError)
-    /// An interaction could not connect, so no request was sent.
-    case cannotConnect(profile: String, any Error)
+    /// An interaction could not connect, so no request was sent; `entry` is where the profile
+    /// declares it (`file:line:column`).
+    case cannotConnect(profile: String, entry: String?, any Error)
 
     public var profile: String {
         switch self {
         case .interrupted(let profile), .didNotStart(let profile, _), .invalidPlan(let profile, _),
-            .cannotConnect(let profile, _):
+            .cannotConnect(let profile, _, _):
             profile
         }
     }
@@ -28,7 +29,7 @@ public enum ProfileRunError: Error, CustomStringConvertible {
         // A service's error names the file and line that declare it; the broker's, its system.
         case .didNotStart(let profile, let error): error.location == nil ? "\(profile): \(error)" : "\(error)"
         case .invalidPlan(_, let error): "\(error)"
-        case .cannotConnect(let profile, let error): "\(profile): cannot start the run: \(error)"
+        case .cannotConnect(let profile, let entry, let error): "\(entry ?? profile): cannot start the run: \(error)"
         }
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// One run of a load profile with everything it needs around the load: the broker (when its events
 /// need one and none is given), the contract's services the profile does not stand in for, the plan,
@@ -71,6 +72,8 @@ public final class ProfileRunSession: Sendable {
     private let started: Started
     private let scenario: ShutdownScenario?
     private let loops: [any EventLoop]
+    /// Set by the first `run` or `stop`: a session runs once and tears down once.
+    private let used = Mutex(false)
 
     private init(profile: LoadProfile, plan: LoadPlan, fleet: ServiceFleet, started: Started,
                  scenario: ShutdownScenario?, loops: [any EventLoop]) {
@@ -116,15 +119,21 @@ public final class ProfileRunSession: Sendable {
             let reference = SystemPlan.Reference(
                 accordExecutable: options.accordExecutable, logLevel: "\(options.logLevel)",
                 consumerLogLevel: "\(min(options.logLevel, .info))")
+            let brokerNeed: String? =
+                if !profile.publishedEvents.isEmpty { "the profile publishes events (no amqp_url:)" }
+                else if !only.isEmpty && SystemPlan.needsBroker(system) { "the services the run starts use events" }
+                else { nil }
             let prepared: PreparedSystem
             do {
                 prepared = try await PreparedSystem.prepare(
                     system, reference: reference,
                     amqpURL: profile.amqpURL ?? AMQPBrokerSource.urlFromEnvironment(options.environment),
-                    needsBroker: !profile.publishedEvents.isEmpty || !only.isEmpty && SystemPlan.needsBroker(system),
-                    only: only, brokerOptions: options.broker)
+                    brokerNeed: brokerNeed, only: only, brokerOptions: options.broker)
             } catch {
-                throw .didNotStart(profile: profile.file, error)
+                // Named by the profile, whose entries or services need what could not start.
+                throw .didNotStart(
+                    profile: profile.file,
+                    SystemStartError(service: error.service, location: nil, reason: error.reason, output: error.output))
             }
             started.broker = prepared.broker
             directory = prepared.plan.directory
@@ -179,13 +188,17 @@ public final class ProfileRunSession: Sendable {
     public func run(onInterval: @Sendable (LoadInterval) -> Void = { _ in }) async throws(ProfileRunError)
         -> Results
     {
+        precondition(claim(), "a ProfileRunSession runs once")
         let outcome: LoadOutcome
         do throws(ProfileRunError) {
             guard !Task.isCancelled else { throw .interrupted(profile: profile.file) }
             do {
                 outcome = try await LoadRunner().run(plan, on: loops, onInterval: onInterval, scenario: scenario?.run)
             } catch {
-                throw .cannotConnect(profile: profile.file, error)
+                let entry = (error as? ConnectError).flatMap { failed in
+                    profile.mix.first { $0.name == failed.interaction }?.location.fileLine
+                }
+                throw .cannotConnect(profile: profile.file, entry: entry, error)
             }
         } catch {
             await started.stop(draining: nil, grace: .seconds(5))
@@ -195,6 +208,21 @@ public final class ProfileRunSession: Sendable {
             draining: plan.drainTimeout, grace: .seconds(10), signals: scenario?.signalsSent ?? [])
         return Results(
             profile: profile, outcome: outcome, shutdown: scenario?.summary(of: outcome), messages: messages)
+    }
+
+    /// Stops everything the session started, for a session that will not run (once it ran, or
+    /// was stopped, there is nothing left to stop).
+    public func stop() async {
+        guard claim() else { return }
+        await started.stop(draining: nil, grace: .seconds(10))
+    }
+
+    /// True for the first caller only.
+    private func claim() -> Bool {
+        used.withLock { used in
+            defer { used = true }
+            return !used
+        }
     }
 }
 

@@ -11,22 +11,23 @@ public struct PreparedSystem: Sendable {
     public let broker: ManagedBroker?
 
     /// Plans `system` (only the services in `only`, when given) against `amqpURL`; without one and
-    /// when `needsBroker`, against a managed broker started here. On failure nothing is left running.
+    /// when a broker is needed (`brokerNeed` says why: "the system has events"), against a managed
+    /// broker started here. On failure nothing is left running.
     public static func prepare(
-        _ system: ContractSystem, reference: SystemPlan.Reference, amqpURL: String?, needsBroker: Bool,
+        _ system: ContractSystem, reference: SystemPlan.Reference, amqpURL: String?, brokerNeed: String?,
         only: Set<String>? = nil, brokerOptions: ManagedBroker.Options = ManagedBroker.Options()
     ) async throws(SystemStartError) -> PreparedSystem {
         var broker: ManagedBroker?
         var amqpURL = amqpURL
-        if amqpURL == nil && needsBroker {
+        if amqpURL == nil, let brokerNeed {
             do {
                 let managed = try await ManagedBroker.start(options: brokerOptions)
                 broker = managed
                 amqpURL = managed.endpoint.url
             } catch {
                 throw SystemStartError(service: nil, location: system.display(system.location),
-                                       reason: "the system has events and no AMQP_URL is set, and a broker "
-                                           + "could not be started: \(error)", output: "")
+                                       reason: "\(brokerNeed) and no broker is given (AMQP_URL), and one could "
+                                           + "not be started: \(error)", output: "")
             }
         }
         do {

@@ -9,6 +9,13 @@ public struct SystemStartError: Error, Sendable, CustomStringConvertible {
     public let reason: String
     public let output: String
 
+    public init(service: String?, location: String?, reason: String, output: String) {
+        self.service = service
+        self.location = location
+        self.reason = reason
+        self.output = output
+    }
+
     public var description: String {
         var text = location.map { "\($0): " } ?? ""
         text += service.map { "service \($0): " } ?? ""
@@ -69,7 +76,7 @@ public final class SystemRunner: Sendable {
     {
         let prepared = try await PreparedSystem.prepare(
             system, reference: options.reference, amqpURL: options.amqpURL,
-            needsBroker: SystemPlan.needsBroker(system))
+            brokerNeed: SystemPlan.needsBroker(system) ? "the system has events" : nil)
         let runner = SystemRunner(system: system, plan: prepared.plan, broker: prepared.broker, onLine: options.onLine)
         do {
             try await runner.fleet.launchAll(ServiceStart.starts(of: prepared.plan, in: system))

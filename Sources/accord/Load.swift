@@ -101,8 +101,10 @@ extension AccordCommand {
             }
             say("report: \(folder.htmlURL.path)")
             if let interruption = results.interruption {
-                let file = results.profile.file
-                throw BadInput(message: "\(file): the run was \(interruption): the results are partial")
+                // Not bad input: a run cut short, whose partial results never pass (exit 2).
+                let line = "\(results.profile.file): the run was \(interruption): the results are partial\n"
+                FileHandle.standardError.write(Data(line.utf8))
+                throw ExitCode(2)
             }
             if summary.verdict.exitCode != 0 { throw ExitCode(Int32(summary.verdict.exitCode)) }
         }

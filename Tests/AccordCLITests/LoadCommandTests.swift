@@ -70,7 +70,8 @@ import Testing
         let reports = directory.appendingPathComponent("reports")
         let profile = try Self.profile(port: port, stages: "[{ rate: 50/s, for: 60s }]", thresholds: [], in: directory)
         let load = try ChildProcess([Repository.accordBinary, "load", profile, "--reports", reports.path])
-        try await Task.sleep(for: .seconds(3))
+        // Once the run has measured (the first progress line, after 5 s), however slow the start.
+        _ = try await load.waitForOutput(containing: "s/60s]", timeout: 60)
         load.signal(SIGINT)
         let result = try await load.wait(timeout: 20)
         // Never 0, though it has no threshold to fail: its results are partial.
@@ -82,7 +83,8 @@ import Testing
         #expect(summary["metadata"]?["partial"] == true)
         #expect(summary["verdict"]?["exitCode"] == 2)
         let count = summary["interactions"]?[0]?["count"]?.numberValue?.int64Value ?? 0
-        #expect(count > 50 && count < 1000)
+        // Some of the run, and less than its whole 60 s at 50/s.
+        #expect(count > 0 && count < 3000)
         // Among the notes (a busy machine may add "fell behind" too), the interruption is said.
         guard case .array(let notes)? = summary["verdict"]?["notes"] else { Issue.record("no notes"); return }
         #expect(notes.contains { $0.stringValue?.contains("interrupted") == true }, "\(notes)")

@@ -52,9 +52,6 @@ import Testing
         accordVersion: "test", hostname: "localhost", cores: 1, operatingSystem: "Linux", startedAt: Date(),
         endedAt: Date())
 
-    /// Whether process `pid` still exists (signal 0 only checks).
-    static func exists(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
-
     @Test func aRunAgainstItsOwnServiceCompletesAndStopsIt() async throws {
         guard try ExternalTool.available("python3") else { return }
         let directory = try Repository.temporaryDirectory()
@@ -79,8 +76,6 @@ import Testing
         let directory = try Repository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         // The mix publishes and no AMQP_URL is given: the session starts a broker, recorded here.
-        // `bad` lingers after its complaint: ManagedProcess may see an exit before its reader thread
-        // has taken the last output in.
         let brokers = directory.appendingPathComponent("brokers")
         let profile = try Self.profile("""
             name: session-broken
@@ -94,7 +89,7 @@ import Testing
                 command: [sh, -c, "echo $$ > good.pid; echo READY; exec sleep 30"]
                 ready: { output: READY }
               bad:
-                command: [sh, -c, "echo cannot bind >&2; sleep 1; exit 3"]
+                command: [sh, -c, "echo cannot bind >&2; exit 3"]
                 ready: { output: READY }
             """, in: directory)
 
@@ -116,10 +111,44 @@ import Testing
         // Launched together, the good service was ready before the failure was known, then stopped.
         let pidText = try String(contentsOf: directory.appendingPathComponent("good.pid"), encoding: .utf8)
         let pid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(!Self.exists(pid))
+        #expect(!ProcessTable.isRunning(pid))
         // A broker was started (its record's folder exists) and stopped (no record left).
         let records = try FileManager.default.contentsOfDirectory(atPath: brokers.path)
         #expect(records.filter { $0.hasSuffix(".json") }.isEmpty, "\(records)")
+    }
+
+    @Test func aTargetThatRefusesTheConnectionIsNamedWhereTheProfileDeclaresIt() async throws {
+        let directory = try Repository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let profile = try Self.profile("""
+            name: session-refused
+            stages: [{ rate: 10/s, for: 1s }]
+            mix:
+              - { name: page, http: { url: "http://127.0.0.1:\(FreePort.next())/" } }
+            """, in: directory)
+        let session = try await ProfileRunSession.start(profile, options: Self.options())
+        do {
+            _ = try await session.run()
+            Issue.record("the run began")
+        } catch {
+            guard case .cannotConnect(_, let entry, _) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(entry?.hasPrefix("\(profile.file):4:") == true, "\(error)")
+            #expect("\(error)".contains("page cannot connect"), "\(error)")
+        }
+    }
+
+    @Test func aSessionStoppedWithoutARunStopsItsServices() async throws {
+        guard try ExternalTool.available("python3") else { return }
+        let directory = try Repository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (session, web, port) = try await Self.startWeb(seconds: 60, in: directory)
+        await session.stop()
+        #expect(web.exit == .signal(SIGTERM))
+        #expect(!LocalPort.accepts(port))
+        await session.stop()  // once is what counts: a second stop finds nothing left to do
     }
 
     @Test func cancelledDuringTheLoadItEndsEarlyAndStillSummarises() async throws {
@@ -173,6 +202,6 @@ import Testing
             #expect("\(error)" == "\(profile.file): interrupted before the run began")
         }
         let pid = try #require(Int32(try String(contentsOf: pidFile, encoding: .utf8).dropLast()))
-        #expect(!Self.exists(pid))
+        #expect(!ProcessTable.isRunning(pid))
     }
 }
