@@ -24,7 +24,9 @@ enum SummaryPrinter {
                 say("  \(c.service) (queue \(c.queue)): \(c.processed) processed, "
                     + "\(c.inHand.map { "\($0) in hand at the signal, " } ?? "")\(c.redelivered) processed twice, "
                     + "\(c.leftInQueue.map { "\($0) left in the queue" } ?? "queue not inspected"), \(c.lost) lost"
-                    + (c.untracked > 0 ? " (\(c.untracked) processed messages were not the run's)" : ""))
+                    + (c.untracked > 0
+                        ? " (and \(c.untracked) messages the run did not publish itself, such as the services' own)"
+                        : ""))
             }
         }
         if !summary.thresholds.isEmpty { say("") }
