@@ -28,7 +28,11 @@ extension ChildReaper {
                 // A second reaper that cannot be told either is not worth a third.
                 for _ in 0..<2 {
                     let reaper: ChildReaper
-                    if let current = state.reaper { reaper = current } else { reaper = try started(holding: state.groups) }
+                    if let current = state.reaper {
+                        reaper = current
+                    } else {
+                        reaper = try started(holding: state.groups)
+                    }
                     if reaper.register(group: group) {
                         state.reaper = reaper
                         state.groups.insert(group)

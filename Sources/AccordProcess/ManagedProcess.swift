@@ -219,12 +219,18 @@ public final class ManagedProcess: Sendable {
             let exited = ManagedProcess.now()
             let status = info._sifields._sigchld.si_status
             let exit: Exit =
-                if waited < 0 { .unknown } else if info.si_code == CLD_EXITED { .code(status) } else { .signal(status) }
+                if waited < 0 {
+                    .unknown
+                } else if info.si_code == CLD_EXITED {
+                    .code(status)
+                } else {
+                    .signal(status)
+                }
             state.withLock { state in
                 state.exit = exit
                 state.timeline.exited = exited
             }
-            // Reaped elsewhere (ECHILD): its group id may be another's by now, so nothing is signalled.
+            // Reaped elsewhere (ECHILD): its group id may be another's by now, so nothing is sent.
             if exit != .unknown { ManagedProcess.endLeftovers(inGroup: pid, state: state) }
             ChildReaper.shared.unregister(group: pid)
             if exit != .unknown { while waitpid(pid, nil, 0) < 0 && errno == EINTR {} }
