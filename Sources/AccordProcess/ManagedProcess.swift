@@ -67,6 +67,8 @@ public final class ManagedProcess: Sendable {
         var markers: [String: Bool] = [:]
         /// Every writer has closed the output pipe and all of it has been taken in.
         var outputEnded = false
+        /// What it left in its group has been ended and it has been reaped (or was, elsewhere).
+        var reaped = false
 
         /// Keeps what the process printed (the last 64 KiB), noting the markers in it.
         mutating func append(_ bytes: ArraySlice<UInt8>) {
@@ -234,6 +236,7 @@ public final class ManagedProcess: Sendable {
             if exit != .unknown { ManagedProcess.endLeftovers(inGroup: pid, state: state) }
             ChildReaper.shared.unregister(group: pid)
             if exit != .unknown { while waitpid(pid, nil, 0) < 0 && errno == EINTR {} }
+            state.withLock { $0.reaped = true }
         }
         thread.start()
     }
@@ -290,11 +293,7 @@ public final class ManagedProcess: Sendable {
     /// last of it may still be on its way to the reader when the exit is seen. The pipe ends with
     /// the process unless something it started holds it, so the wait is short or bounded (200 ms).
     private func outputOnceEnded() async -> String {
-        var waits = 0
-        while waits < 20 && !state.withLock({ $0.outputEnded }) {
-            try? await Task.sleep(for: .milliseconds(10))
-            waits += 1
-        }
+        await wait(upTo: .milliseconds(200)) { $0.outputEnded }
         return output
     }
 
@@ -312,22 +311,32 @@ public final class ManagedProcess: Sendable {
 
     /// Waits for the exit, up to `timeout`; nil when it is still running then.
     public func waitForExit(timeout: Duration) async -> Exit? {
-        let deadline = ContinuousClock.now + timeout
-        while exit == nil && ContinuousClock.now < deadline {
-            // Not Task.sleep alone: a cancelled caller must still see the exit it waits for.
-            try? await Task.sleep(for: .milliseconds(10))
-            if Task.isCancelled { break }
-        }
+        await wait(upTo: timeout) { $0.exit != nil }
         return exit
     }
 
-    /// SIGTERM, then SIGKILL (to its group) if it has not exited within `grace`; returns how it ended.
+    /// SIGTERM, then SIGKILL (to its group) if it has not exited within `grace`; returns how it
+    /// ended, once what it left in its group has been ended too (up to 5 s more), so that nothing
+    /// of it holds its ports and an Accord that exits next leaves no zombie behind.
     @discardableResult
     public func stop(grace: Duration = .seconds(10)) async -> Exit? {
         send(SIGTERM)
-        if let exit = await waitForExit(timeout: grace) { return exit }
-        send(SIGKILL)
-        return await waitForExit(timeout: .seconds(5))
+        if await waitForExit(timeout: grace) == nil {
+            send(SIGKILL)
+            guard await waitForExit(timeout: .seconds(5)) != nil else { return nil }
+        }
+        await wait(upTo: .seconds(10)) { $0.reaped }
+        return exit
+    }
+
+    /// Polls the state until `condition` holds, up to `timeout`. Not Task.sleep alone: a
+    /// cancelled caller must still see what it waits for.
+    private func wait(upTo timeout: Duration, until condition: (State) -> Bool) async {
+        let deadline = ContinuousClock.now + timeout
+        while !state.withLock({ condition($0) }) && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+            if Task.isCancelled { break }
+        }
     }
 
     /// Runs a blocking probe on a thread of its own, not on Swift's cooperative pool.
