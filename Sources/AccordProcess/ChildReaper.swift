@@ -24,8 +24,8 @@ import Synchronization
 /// A socket rather than a pipe: a write to a reaper that died would raise SIGPIPE in Accord,
 /// which `send(MSG_NOSIGNAL)` turns into an error.
 final class ChildReaper: Sendable {
-    /// The reaper of this process, started with its first child.
-    static let shared = Result { () throws(ManagedProcess.LaunchFailed) in try ChildReaper(grace: .seconds(5)) }
+    /// The reaper of this process, started with its first child (and again should it die).
+    static let shared = Registry(grace: .seconds(5))
 
     /// Lines of `+PGID` and `-PGID` on stdin; $1 is the grace in tenths of a second.
     private static let script = """
@@ -51,6 +51,9 @@ final class ChildReaper: Sendable {
         for group in $groups; do kill -KILL -"$group" 2>/dev/null; done
         """
 
+    /// What errors call it.
+    static let display = "/bin/sh (accord's child reaper)"
+
     /// The reaper's own pid.
     let pid: Int32
     /// Accord's end of the reaper's stdin; writes are whole lines, one writer at a time.
@@ -59,16 +62,15 @@ final class ChildReaper: Sendable {
     /// Starts a reaper; it acts once this instance is released (its end of the socket closes)
     /// or this process ends.
     init(grace: Duration) throws(ManagedProcess.LaunchFailed) {
-        let display = "/bin/sh (accord's child reaper)"
         var ends: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
-            throw ManagedProcess.LaunchFailed(command: display, reason: String(cString: strerror(errno)))
+            throw ManagedProcess.LaunchFailed(command: Self.display, reason: String(cString: strerror(errno)))
         }
         let tenths = grace.components.seconds * 10 + grace.components.attoseconds / 100_000_000_000_000_000
         do {
             pid = try ChildSpawn.spawn(
                 "/bin/sh", arguments: ["sh", "-c", Self.script, "accord-child-reaper", String(tenths)],
-                environment: ["PATH=/usr/bin:/bin"], input: .descriptor(ends[1]), output: .null, display: display)
+                environment: ["PATH=/usr/bin:/bin"], input: .descriptor(ends[1]), output: .null, display: Self.display)
         } catch {
             close(ends[0])
             close(ends[1])

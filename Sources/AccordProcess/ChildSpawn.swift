@@ -26,17 +26,29 @@ enum ChildSpawn {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        // Each returns an error number (ENOMEM, EBADF): a child spawned without one of them would
+        // read Accord's stdin, write to its terminal, or hold its descriptors.
+        func check(_ result: Int32, _ action: String) throws(ManagedProcess.LaunchFailed) {
+            guard result == 0 else {
+                let text = String(cString: strerror(result))
+                throw ManagedProcess.LaunchFailed(command: display, reason: "\(action): \(text)")
+            }
+        }
         switch input {
-        case .null: posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        case .descriptor(let descriptor): posix_spawn_file_actions_adddup2(&actions, descriptor, 0)
+        case .null:
+            try check(posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0), "stdin from /dev/null")
+        case .descriptor(let descriptor):
+            try check(posix_spawn_file_actions_adddup2(&actions, descriptor, 0), "stdin from descriptor \(descriptor)")
         }
         switch output {
-        case .null: posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        case .descriptor(let descriptor): posix_spawn_file_actions_adddup2(&actions, descriptor, 1)
+        case .null:
+            try check(posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0), "stdout to /dev/null")
+        case .descriptor(let descriptor):
+            try check(posix_spawn_file_actions_adddup2(&actions, descriptor, 1), "stdout to descriptor \(descriptor)")
         }
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        try check(posix_spawn_file_actions_adddup2(&actions, 1, 2), "stderr to stdout")
         // Every other descriptor, in the child: whatever any thread opens meanwhile included.
-        accord_spawn_file_actions_addclosefrom(&actions, 3)
+        try check(accord_spawn_file_actions_addclosefrom(&actions, 3), "closing descriptors from 3")
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -1,3 +1,4 @@
+import CSpawnShim
 import Foundation
 import Synchronization
 
@@ -6,15 +7,18 @@ import Synchronization
 /// step kept for a shutdown timeline. Its group is killed with SIGKILL if the handle is released
 /// while it still runs, and ended by Accord's child reaper if Accord itself ends first.
 public final class ManagedProcess: Sendable {
-    /// How the process ended: an exit code, or the signal that ended it.
+    /// How the process ended: an exit code, or the signal that ended it; `unknown` when something
+    /// else in Accord reaped it first, and its status went with it.
     public enum Exit: Sendable, Hashable, CustomStringConvertible {
         case code(Int32)
         case signal(Int32)
+        case unknown
 
         public var description: String {
             switch self {
             case .code(let code): "exit code \(code)"
             case .signal(let number): "killed by \(SignalName.of(number))"
+            case .unknown: "ended, status lost (reaped elsewhere)"
             }
         }
     }
@@ -39,10 +43,13 @@ public final class ManagedProcess: Sendable {
         public var ready: UInt64?
         public var signalled: [(signal: Int32, at: UInt64)] = []
         public var exited: UInt64?
+        /// Sent to its process group after it exited, to end what it left running there.
+        public var groupSignalled: [(signal: Int32, at: UInt64)] = []
 
         public static func == (a: Timeline, b: Timeline) -> Bool {
             a.launched == b.launched && a.ready == b.ready && a.exited == b.exited
                 && a.signalled.elementsEqual(b.signalled) { $0.signal == $1.signal && $0.at == $1.at }
+                && a.groupSignalled.elementsEqual(b.groupSignalled) { $0.signal == $1.signal && $0.at == $1.at }
         }
 
         public func hash(into hasher: inout Hasher) {
@@ -60,6 +67,8 @@ public final class ManagedProcess: Sendable {
         var markers: [String: Bool] = [:]
         /// Every writer has closed the output pipe and all of it has been taken in.
         var outputEnded = false
+        /// What it left in its group has been ended and it has been reaped (or was, elsewhere).
+        var reaped = false
 
         /// Keeps what the process printed (the last 64 KiB), noting the markers in it.
         mutating func append(_ bytes: ArraySlice<UInt8>) {
@@ -83,8 +92,8 @@ public final class ManagedProcess: Sendable {
     }
 
     /// The state behind a lock that outlives the handle: the thread waiting for the exit records it
-    /// under the lock signals are sent with before it reaps the child, so no signal reaches a pid
-    /// that has been reaped (and may belong to another process by now).
+    /// under the lock signals are sent with before it reaps the child, so no signal from `send`
+    /// reaches a pid that has been reaped (and may belong to another process by now).
     private final class Guarded: Sendable {
         private let mutex: Mutex<State>
 
@@ -124,20 +133,18 @@ public final class ManagedProcess: Sendable {
     /// posix_spawn, not Foundation's `Process` (see `ChildSpawn`): the child starts in a process
     /// group of its own with no blocked signals, default dispositions and only its standard
     /// descriptors, and a thread of ours waits for exactly this pid, so the exit is seen when it
-    /// happens, even if grandchildren keep the output pipe open. The group is registered with
-    /// Accord's child reaper, started with the first launch.
+    /// happens, even if grandchildren keep the output pipe open. When it exits, what it left
+    /// running in its group is ended (SIGTERM, SIGKILL 5 s later) before it is reaped. The group
+    /// is registered with Accord's child reaper, started with the first launch.
     public static func launch(
         _ command: [String], environment: [String: String] = [:], directory: URL? = nil,
         onLine: (@Sendable (String) -> Void)? = nil
     ) throws(LaunchFailed) -> ManagedProcess {
         let display = command.joined(separator: " ")
-        let reaper: ChildReaper
-        switch ChildReaper.shared {
-        case .success(let shared): reaper = shared
-        case .failure(let failure): throw LaunchFailed(command: display, reason: "no child reaper: \(failure)")
-        }
         var pipeEnds: [Int32] = [-1, -1]
-        guard pipe(&pipeEnds) == 0 else {
+        // Close-on-exec: a process another thread starts meanwhile (Foundation's `Process`) must
+        // not hold the pipe. The child's copies, made by dup2 onto 1 and 2, do not inherit the flag.
+        guard accord_pipe_cloexec(&pipeEnds) == 0 else {
             throw LaunchFailed(command: display, reason: String(cString: strerror(errno)))
         }
         let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
@@ -158,16 +165,18 @@ public final class ManagedProcess: Sendable {
             throw error
         }
         close(writeEnd)
-        guard reaper.register(group: pid) else {
+        do {
+            try ChildReaper.shared.register(group: pid)
+        } catch {
             // Without the reaper nothing would end it should Accord die: do not keep it.
             kill(-pid, SIGKILL)
             while waitpid(pid, nil, 0) < 0 && errno == EINTR {}
             close(readEnd)
-            throw LaunchFailed(command: display, reason: "accord's child reaper is gone")
+            throw LaunchFailed(command: display, reason: "no child reaper: \(error)")
         }
         let managed = ManagedProcess(command: command, pid: pid, launched: now())
         managed.collectOutput(from: readEnd, onLine: onLine)
-        managed.reapWhenExited(reaper: reaper)
+        managed.reapWhenExited()
         return managed
     }
 
@@ -196,32 +205,57 @@ public final class ManagedProcess: Sendable {
         thread.start()
     }
 
-    private func reapWhenExited(reaper: ChildReaper) {
+    /// Waits for the exit on a thread of its own, records it at once, ends what the process left
+    /// in its group, then reaps it.
+    private func reapWhenExited() {
         let (pid, state) = (self.pid, self.state)
         let thread = Thread {
             // Waited for without reaping: the child stays a zombie, its pid (and group id) ours,
-            // until the exit is recorded (no signal goes out after that) and the reaper told.
+            // until the exit is recorded (no signal from `send` goes out after that), what it left
+            // running in its group is ended, and the reaper told.
             var info = siginfo_t()
-            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+            var waited: Int32
+            repeat {
+                waited = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT)
+            } while waited < 0 && errno == EINTR
             let exited = ManagedProcess.now()
             let status = info._sifields._sigchld.si_status
-            let exit: Exit = info.si_code == CLD_EXITED ? .code(status) : .signal(status)
-            // What it printed last may still be on its way to the reader: whoever sees the exit
-            // expects the output complete (an error message quotes it). The pipe ends with the
-            // child unless something it started holds it, so the wait is short or bounded.
-            var waits = 0
-            while waits < 20 && !state.withLock({ $0.outputEnded }) {
-                usleep(10_000)
-                waits += 1
-            }
+            let exit: Exit =
+                if waited < 0 {
+                    .unknown
+                } else if info.si_code == CLD_EXITED {
+                    .code(status)
+                } else {
+                    .signal(status)
+                }
             state.withLock { state in
                 state.exit = exit
                 state.timeline.exited = exited
             }
-            reaper.unregister(group: pid)
-            while waitpid(pid, nil, 0) < 0 && errno == EINTR {}
+            // Reaped elsewhere (ECHILD): its group id may be another's by now, so nothing is sent.
+            if exit != .unknown { ManagedProcess.endLeftovers(inGroup: pid, state: state) }
+            ChildReaper.shared.unregister(group: pid)
+            if exit != .unknown { while waitpid(pid, nil, 0) < 0 && errno == EINTR {} }
+            state.withLock { $0.reaped = true }
         }
         thread.start()
+    }
+
+    /// Ends what an exited process left running in its group (a `sh -c` command's children when
+    /// the shell died of SIGTERM, which would keep its ports): SIGTERM, up to 5 s for them to go,
+    /// then SIGKILL. The unreaped leader pins the group id, so the signals reach no other group.
+    private static func endLeftovers(inGroup group: Int32, state: Guarded) {
+        func signal(_ number: Int32) {
+            state.withLock { $0.timeline.groupSignalled.append((number, now())) }
+            kill(-group, number)
+        }
+        guard !ProcessTable.running(inGroup: group).isEmpty else { return }
+        signal(SIGTERM)
+        for _ in 0..<100 {
+            usleep(50_000)
+            if ProcessTable.running(inGroup: group).isEmpty { return }
+        }
+        signal(SIGKILL)
     }
 
     public var exit: Exit? { state.withLock { $0.exit } }
@@ -234,6 +268,7 @@ public final class ManagedProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let exit {
+                let output = await outputOnceEnded()
                 throw NotReady(
                     command: command.joined(separator: " "), reason: "it ended (\(exit)): \(output.suffix(2000))")
             }
@@ -254,6 +289,14 @@ public final class ManagedProcess: Sendable {
         }
     }
 
+    /// What it printed, once the output has ended, for an error that quotes an ended process: the
+    /// last of it may still be on its way to the reader when the exit is seen. The pipe ends with
+    /// the process unless something it started holds it, so the wait is short or bounded (200 ms).
+    private func outputOnceEnded() async -> String {
+        await wait(upTo: .milliseconds(200)) { $0.outputEnded }
+        return output
+    }
+
     /// Sends `signal` (recorded in the timeline) unless the process has already exited. SIGKILL
     /// goes to its whole process group, so nothing a `sh -c` command started lingers; any other
     /// signal to the process alone, whose handling of it is what a shutdown measures.
@@ -268,22 +311,32 @@ public final class ManagedProcess: Sendable {
 
     /// Waits for the exit, up to `timeout`; nil when it is still running then.
     public func waitForExit(timeout: Duration) async -> Exit? {
-        let deadline = ContinuousClock.now + timeout
-        while exit == nil && ContinuousClock.now < deadline {
-            // Not Task.sleep alone: a cancelled caller must still see the exit it waits for.
-            try? await Task.sleep(for: .milliseconds(10))
-            if Task.isCancelled { break }
-        }
+        await wait(upTo: timeout) { $0.exit != nil }
         return exit
     }
 
-    /// SIGTERM, then SIGKILL (to its group) if it has not exited within `grace`; returns how it ended.
+    /// SIGTERM, then SIGKILL (to its group) if it has not exited within `grace`; returns how it
+    /// ended, once what it left in its group has been ended too (up to 5 s more), so that nothing
+    /// of it holds its ports and an Accord that exits next leaves no zombie behind.
     @discardableResult
     public func stop(grace: Duration = .seconds(10)) async -> Exit? {
         send(SIGTERM)
-        if let exit = await waitForExit(timeout: grace) { return exit }
-        send(SIGKILL)
-        return await waitForExit(timeout: .seconds(5))
+        if await waitForExit(timeout: grace) == nil {
+            send(SIGKILL)
+            guard await waitForExit(timeout: .seconds(5)) != nil else { return nil }
+        }
+        await wait(upTo: .seconds(10)) { $0.reaped }
+        return exit
+    }
+
+    /// Polls the state until `condition` holds, up to `timeout`. Not Task.sleep alone: a
+    /// cancelled caller must still see what it waits for.
+    private func wait(upTo timeout: Duration, until condition: (State) -> Bool) async {
+        let deadline = ContinuousClock.now + timeout
+        while !state.withLock({ condition($0) }) && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+            if Task.isCancelled { break }
+        }
     }
 
     /// Runs a blocking probe on a thread of its own, not on Swift's cooperative pool.

@@ -85,13 +85,6 @@ public final class ServiceFleet: Sendable {
         self.lineObservers = lineObservers
     }
 
-    /// Launches every replica of every service, one after another, each waited for until ready.
-    public func start(timeout: Duration = .seconds(60)) async throws {
-        for name in specs.keys.sorted() {
-            for id in replicas(of: name) { try await launch(id, timeout: timeout) }
-        }
-    }
-
     /// Every replica of `service`, in order (none for a name the fleet does not have).
     public func replicas(of service: String) -> [ReplicaID] {
         (specs[service]?.replicas ?? []).map { ReplicaID(service: service, replica: $0.index) }

@@ -33,8 +33,7 @@ import Testing
         // A shell whose child keeps the output pipe open: the exit is still seen when it happens.
         let sleeper = try ManagedProcess.launch(["sh", "-c", "trap '' TERM; sleep 30 & echo up $!; wait"])
         try await sleeper.waitUntilReady(.outputLine(containing: "up "))
-        let line = sleeper.output.split(separator: "\n").first { $0.hasPrefix("up ") }
-        let child = try #require(line.flatMap { Int32($0.dropFirst(3)) })
+        let child = try #require(sleeper.announcedPID)
         // It ignores SIGTERM, so stop escalates to SIGKILL after the grace period.
         let exit = await sleeper.stop(grace: .milliseconds(300))
         #expect(exit == .signal(SIGKILL))
@@ -42,6 +41,47 @@ import Testing
         #expect(exit?.description == "killed by SIGKILL")
         // The SIGKILL went to the whole process group: the shell's child too.
         try await waitUntil("the shell's child is gone") { !ProcessTable.isRunning(child) }
+    }
+
+    /// A shell that dies of SIGTERM (as `sh -c` does without a trap) leaves its children behind,
+    /// holding its ports: they are ended once it has exited, gently first, and with SIGKILL when
+    /// they ignore SIGTERM (here a shell that ignores it, and its sleep, which inherits that).
+    @Test(arguments: [
+        ("sleep 100 & echo up $!; wait", [SIGTERM]),
+        ("sh -c \"trap '' TERM; sleep 100; true\" & echo up $!; wait", [SIGTERM, SIGKILL]),
+    ])
+    func whatAServiceLeftInItsGroupWhenItExitedIsEnded(script: String, signals: [Int32]) async throws {
+        let service = try ManagedProcess.launch(["sh", "-c", script])
+        defer { service.send(SIGKILL) }
+        try await service.waitUntilReady(.outputLine(containing: "up "))
+        let child = try #require(service.announcedPID)
+        #expect(await service.stop(grace: .seconds(10)) == .signal(SIGTERM))
+        try await waitUntil("what the shell left is gone") { !ProcessTable.isRunning(child) }
+        let timeline = service.timeline
+        #expect(timeline.signalled.map(\.signal) == [SIGTERM])
+        #expect(timeline.groupSignalled.map(\.signal) == signals)
+        // The exit as it happened: before anything its children were sent.
+        let exited = try #require(timeline.exited)
+        #expect(timeline.groupSignalled.allSatisfy { exited <= $0.at })
+    }
+
+    /// A process another thread starts meanwhile (Foundation's `Process` does not close what it
+    /// does not know of) must not hold the output pipe open: Accord's end is close-on-exec.
+    @Test func theOutputPipeIsCloseOnExecInAccord() async throws {
+        let sleeper = try ManagedProcess.launch(["sleep", "30"])
+        defer { sleeper.send(SIGKILL) }
+        let files = FileManager.default
+        let pipe = try files.destinationOfSymbolicLink(atPath: "/proc/\(sleeper.pid)/fd/1")
+        let ours = try files.contentsOfDirectory(atPath: "/proc/self/fd").filter {
+            (try? files.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == pipe
+        }
+        #expect(ours.count == 1, "the read end alone: \(pipe)")
+        for descriptor in ours {
+            let info = try String(contentsOfFile: "/proc/self/fdinfo/\(descriptor)", encoding: .utf8)
+            let line = try #require(info.split(separator: "\n").first { $0.hasPrefix("flags:") })
+            let flags = try #require(Int32(line.dropFirst(6).trimmingCharacters(in: .whitespaces), radix: 8))
+            #expect(flags & O_CLOEXEC != 0)
+        }
     }
 
     /// A Ctrl-C on a terminal signals Accord's process group: none of its children are in it.

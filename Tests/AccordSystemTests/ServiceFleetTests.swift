@@ -17,6 +17,11 @@ import Testing
         })
     }
 
+    /// Each of `services`, given up to 20 s to become ready.
+    static func starts(_ services: String...) -> [ServiceStart] {
+        services.map { ServiceStart(service: $0, location: nil, readyTimeout: .seconds(20)) }
+    }
+
     @Test func startsEveryReplicaUntilReadyAndSaysWhichOnePrintedEachLine() async throws {
         let directory = try Repository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -24,7 +29,7 @@ import Testing
         let fleet = ServiceFleet(
             [Self.shells("web", count: 2, in: directory, ports: 7000), Self.shells("worker", count: 1, in: directory)],
             lineObservers: ["web": { id, line in lines.withLock { $0[id, default: []].append(line) } }])
-        try await fleet.start(timeout: .seconds(20))
+        try await fleet.launchAll(Self.starts("web", "worker"))
         let web = fleet.replicas(of: "web")
         let worker = ReplicaID(service: "worker", replica: 0)
         #expect(web == [ReplicaID(service: "web", replica: 0), ReplicaID(service: "web", replica: 1)])
@@ -74,10 +79,10 @@ import Testing
         let fleet = ServiceFleet([Self.shells("broken", count: 1, in: URL(fileURLWithPath: "/"),
                                               script: "echo cannot bind >&2; exit 3")])
         await #expect {
-            try await fleet.start(timeout: .seconds(20))
+            try await fleet.launchAll(Self.starts("broken"))
         } throws: { error in
             let text = "\(error)"
-            return error is ManagedProcess.NotReady && text.contains("exit code 3") && text.contains("cannot bind")
+            return error is SystemStartError && text.contains("exit code 3") && text.contains("cannot bind")
         }
         #expect(fleet.process(ReplicaID(service: "broken", replica: 0))?.exit == .code(3))
     }

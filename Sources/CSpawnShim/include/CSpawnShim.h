@@ -7,4 +7,8 @@
 /// up before it runs the program. A GNU extension, which Swift's Glibc module does not import.
 int accord_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 
+/// pipe2 with O_CLOEXEC: a pipe whose ends no process spawned meanwhile inherits (another GNU
+/// extension Swift's Glibc module does not import). 0, or -1 with errno set.
+int accord_pipe_cloexec(int ends[2]);
+
 #endif
