@@ -191,7 +191,7 @@ let package = Package(
         // Helpers shared by the test targets: free ports, child processes, Python peers.
         .target(
             name: "AccordTestSupport",
-            dependencies: ["AccordAMQP", "AccordJSON", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AccordAMQP", "AccordJSON", "AccordProcess", .product(name: "Logging", package: "swift-log")],
             path: "Tests/AccordTestSupport"
         ),
         .testTarget(name: "AccordJSONTests", dependencies: ["AccordJSON"]),

@@ -316,8 +316,7 @@ public final class ManagedProcess: Sendable {
     }
 
     /// SIGTERM, then SIGKILL (to its group) if it has not exited within `grace`; returns how it
-    /// ended, once what it left in its group has been ended too (up to 5 s more), so that nothing
-    /// of it holds its ports and an Accord that exits next leaves no zombie behind.
+    /// ended, once it is gone (see `waitUntilGone`).
     @discardableResult
     public func stop(grace: Duration = .seconds(10)) async -> Exit? {
         send(SIGTERM)
@@ -325,8 +324,17 @@ public final class ManagedProcess: Sendable {
             send(SIGKILL)
             guard await waitForExit(timeout: .seconds(5)) != nil else { return nil }
         }
-        await wait(upTo: .seconds(10)) { $0.reaped }
+        await waitUntilGone(timeout: .seconds(10))
         return exit
+    }
+
+    /// Waits, up to `timeout`, until it has exited, what it left in its group has been ended (up
+    /// to 5 s after the exit) and it has been reaped: nothing of it holds its ports any more, and
+    /// an Accord that exits next leaves no zombie behind. False when that did not happen in time.
+    @discardableResult
+    public func waitUntilGone(timeout: Duration) async -> Bool {
+        await wait(upTo: timeout) { $0.reaped }
+        return state.withLock { $0.reaped }
     }
 
     /// Polls the state until `condition` holds, up to `timeout`. Not Task.sleep alone: a

@@ -103,6 +103,9 @@ public final class ServiceFleet: Sendable {
     /// Launches a replica (again, after a shutdown step) and waits until it is ready.
     @discardableResult
     public func launch(_ id: ReplicaID, timeout: Duration = .seconds(60)) async throws -> ManagedProcess {
+        // A relaunch (a restart step) waits until what the exited predecessor left in its process
+        // group has been ended: it may still hold the ports the new process needs.
+        if let previous = process(id), previous.exit != nil { await previous.waitUntilGone(timeout: .seconds(10)) }
         let process = try spawn(id)
         try await waitUntilReady(id, timeout: timeout)
         return process

@@ -64,6 +64,25 @@ import Testing
         #expect(second.timeline.signalled.map(\.signal) == [SIGTERM, SIGKILL])
     }
 
+    @Test func aRelaunchWaitsUntilWhatThePredecessorLeftInItsGroupHasBeenEnded() async throws {
+        let directory = try Repository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // The shell dies of SIGTERM; the child it started ignores SIGTERM (as a server holding the
+        // service's port might, for a while) and is ended by SIGKILL 5 s after the shell's exit.
+        let script = "sh -c \"trap '' TERM; exec sleep 300\" & echo up $!; echo READY; wait"
+        let fleet = ServiceFleet([Self.shells("wrapper", count: 1, in: directory, script: script)])
+        let id = ReplicaID(service: "wrapper", replica: 0)
+        let first = try await fleet.launch(id, timeout: .seconds(20))
+        let leftover = try #require(first.announcedPID)
+        first.send(SIGTERM)
+        #expect(await first.waitForExit(timeout: .seconds(10)) == .signal(SIGTERM))
+        let second = try await fleet.launch(id, timeout: .seconds(20))
+        #expect(!ProcessTable.isRunning(leftover), "the predecessor's child outlived the relaunch")
+        #expect(first.timeline.groupSignalled.map(\.signal) == [SIGTERM, SIGKILL])
+        await fleet.stop(grace: .seconds(5))
+        #expect(second.exit == .signal(SIGTERM))
+    }
+
     @Test func refusesReplicasItDoesNotHaveOrHasNotLaunched() async throws {
         let fleet = ServiceFleet([Self.shells("web", count: 1, in: URL(fileURLWithPath: "/"))])
         let unknown = ReplicaID(service: "web", replica: 1)

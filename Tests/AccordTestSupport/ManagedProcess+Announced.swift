@@ -2,7 +2,7 @@ import AccordProcess
 
 extension ManagedProcess {
     /// The pid a test's shell printed on a line `up PID` (the child it started, as `$!`).
-    var announcedPID: Int32? {
+    public var announcedPID: Int32? {
         output.split(separator: "\n").first { $0.hasPrefix("up ") }.flatMap { Int32($0.dropFirst(3)) }
     }
 }
