@@ -48,7 +48,9 @@ final class HTTPClientConnection: ChannelInboundHandler {
         self.context = context
     }
 
-    func send(_ request: HTTPClientRequest, completion: @escaping HTTPConnectionPool.Completion, intendedStart: UInt64) {
+    func send(
+        _ request: HTTPClientRequest, completion: @escaping HTTPConnectionPool.Completion, intendedStart: UInt64
+    ) {
         guard let context else {
             pool.fail(completion, HTTPClientError(.resetBeforeResponse, "connection closed before the write"),
                       timestamps: HTTPRequestTimestamps(intendedStart: intendedStart))

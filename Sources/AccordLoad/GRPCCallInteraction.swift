@@ -82,7 +82,8 @@ public struct GRPCCallInteraction: LoadInteraction {
             client = GRPCClient(
                 configuration: .init(endpoints: interaction.endpoints, connections: interaction.connectionsPerWorker),
                 group: eventLoop, onEvent: interaction.connectionEvents?.grpcObserver(interaction: interaction.name))
-            method = client.prepare(path: interaction.path, metadata: interaction.metadata, timeout: interaction.timeout)
+            method = client.prepare(
+                path: interaction.path, metadata: interaction.metadata, timeout: interaction.timeout)
         }
 
         func connect() -> EventLoopFuture<Void> {

@@ -73,7 +73,8 @@ public struct LoadProfile: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw Diagnostics([Diagnostic(location: SourceLocation(file: path), key: nil, message: "cannot read: \(error.localizedDescription)")])
+            throw Diagnostics([Diagnostic(
+                location: SourceLocation(file: path), key: nil, message: "cannot read: \(error.localizedDescription)")])
         }
         let document: SourceDocument
         do {
@@ -118,8 +119,10 @@ public struct LoadProfile: Sendable {
         resolveCaptures(&r, in: &mix)
         let targets = self.targets(&r, contracts: contracts)
         let thresholds = (r.array("/thresholds") ?? []).indices.compactMap { threshold(&r, "/thresholds/\($0)") }
-        for threshold in thresholds where threshold.interaction.map({ !names.contains($0) }) ?? false {
-            r.report("/thresholds", "threshold for unknown interaction \"\(threshold.interaction!)\" (mix has: \(names.sorted().joined(separator: ", ")))")
+        for threshold in thresholds {
+            guard let interaction = threshold.interaction, !names.contains(interaction) else { continue }
+            let known = names.sorted().joined(separator: ", ")
+            r.report("/thresholds", "threshold for unknown interaction \"\(interaction)\" (mix has: \(known))")
         }
         let services = self.services(&r, directory: URL(fileURLWithPath: file).deletingLastPathComponent())
         let serviceLocations = Dictionary(uniqueKeysWithValues: services.map { service in
@@ -177,7 +180,8 @@ public struct LoadProfile: Sendable {
         let duration = r.duration(pointer + "/for", required: true)
         guard let rateText = r.string(pointer + "/rate", required: true) else { return nil }
         guard let (from, to) = parseRate(rateText) else {
-            r.report(pointer + "/rate", "expected a rate such as 2000/s or a ramp such as 0..2000/s, got \"\(rateText)\"")
+            r.report(
+                pointer + "/rate", "expected a rate such as 2000/s or a ramp such as 0..2000/s, got \"\(rateText)\"")
             return nil
         }
         guard let duration else { return nil }
@@ -202,7 +206,8 @@ public struct LoadProfile: Sendable {
         {
             return contractEntry(&r, pointer, contracts: contracts)
         }
-        guard let members = r.object(pointer, keys: ["name", "weight", "grpc", "http", "call", "publish"]) else { return nil }
+        let keys = ["name", "weight", "grpc", "http", "call", "publish"]
+        guard let members = r.object(pointer, keys: keys) else { return nil }
         let weight = r.integer(pointer + "/weight", range: 1...1_000_000) ?? 1
         let location = r.document.location(pointer)
         switch (members["grpc"], members["http"]) {
@@ -214,7 +219,9 @@ public struct LoadProfile: Sendable {
         case (.none, .some):
             guard let target = http(&r, pointer + "/http") else { return nil }
             guard case .http(_, _, _, let method, let path, _, _) = target else { return nil }
-            return MixEntry(name: r.string(pointer + "/name") ?? "\(method) \(path)", target: target, weight: weight, location: location)
+            return MixEntry(
+                name: r.string(pointer + "/name") ?? "\(method) \(path)", target: target, weight: weight,
+                location: location)
         default:
             r.report(pointer, "each mix entry needs exactly one of grpc:, http:, call: or publish:")
             return nil
@@ -289,11 +296,12 @@ public struct LoadProfile: Sendable {
             r.report(pointer + "/method", "unsupported HTTP method \(method)")
         }
         guard let url = r.string(pointer + "/url", required: true) else { return nil }
-        guard url.hasPrefix("http://"), let rest = Optional(url.dropFirst(7)), let slash = rest.firstIndex(of: "/") ?? Optional(rest.endIndex)
-        else {
+        guard url.hasPrefix("http://") else {
             r.report(pointer + "/url", "expected http://host:port/path (https is not supported), got \"\(url)\"")
             return nil
         }
+        let rest = url.dropFirst(7)
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = rest[..<slash]
         let path = slash == rest.endIndex ? "/" : String(rest[slash...])
         guard let parsed = HostPort(authority) else {

@@ -172,7 +172,8 @@ public struct LoadRunner: Sendable {
                 stoppedAt = .now
                 for worker in workers { try? await worker.eventLoop.submit { worker.value.stop() }.get() }
             }
-            let interval = Self.merge(try await snapshot(workers), start: Double(second - 1), now: start.duration(to: .now))
+            let interval = Self.merge(
+                try await snapshot(workers), start: Double(second - 1), now: start.duration(to: .now))
             intervals.append(interval)
             onInterval(interval)
             if finished.isSet { break }

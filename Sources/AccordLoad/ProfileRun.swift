@@ -44,7 +44,8 @@ public enum ProfileRun {
                 } else {
                     do {
                         schema = try ProtoSchema.compile(
-                            files: [protoURL.lastPathComponent], importPaths: [protoURL.deletingLastPathComponent().path])
+                            files: [protoURL.lastPathComponent],
+                            importPaths: [protoURL.deletingLastPathComponent().path])
                     } catch {
                         throw SetupError(message: "\(entry.location.fileLine): \(entry.name): \(error)")
                     }
@@ -52,7 +53,8 @@ public enum ProfileRun {
                 }
                 let path = method.hasPrefix("/") ? method : "/" + method
                 guard let descriptor = schema.method(path: path) else {
-                    throw SetupError(message: "\(entry.location.fileLine): \(entry.name): \(proto) has no method \(method)")
+                    throw SetupError(
+                        message: "\(entry.location.fileLine): \(entry.name): \(proto) has no method \(method)")
                 }
                 let type = descriptor.inputType
                 @Sendable func encode(_ sequence: UInt64) throws -> ByteBuffer {
@@ -62,7 +64,9 @@ public enum ProfileRun {
                 do {
                     _ = try encode(0)
                 } catch {
-                    throw SetupError(message: "\(entry.location.fileLine): \(entry.name): the request is not a valid \(type.fullName): \(error)")
+                    throw SetupError(
+                        message: "\(entry.location.fileLine): \(entry.name): the request is not a valid "
+                            + "\(type.fullName): \(error)")
                 }
                 var grpcMetadata = GRPCMetadata()
                 for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { grpcMetadata.add(key, value) }
@@ -87,12 +91,14 @@ public enum ProfileRun {
                 let authority = target.authority
                 let hasPlaceholders = path.contains("${")
                 @Sendable func build(_ sequence: UInt64) -> HTTPClientRequest {
-                    let renderedPath = hasPlaceholders ? ((try? PayloadTemplate.renderString(path, sequence: sequence)) ?? path) : path
+                    let renderedPath =
+                        hasPlaceholders ? ((try? PayloadTemplate.renderString(path, sequence: sequence)) ?? path) : path
                     // The profile rejects captures in http: entries, so rendering cannot miss one.
                     let bytes = body.map {
                         ByteBuffer(string: ((try? $0.render(sequence: sequence)) ?? .null).jsonText)
                     }
-                    return HTTPClientRequest(method: httpMethod, path: renderedPath, authority: authority, headers: headerList, body: bytes)
+                    return HTTPClientRequest(
+                        method: httpMethod, path: renderedPath, authority: authority, headers: headerList, body: bytes)
                 }
                 let constant = !hasPlaceholders && (body?.isConstant ?? true) ? build(0) : nil
                 interaction = HTTPInteraction(
@@ -218,7 +224,8 @@ public enum ProfileRun {
         var log = IntervalLogWriter(startTime: outcome.startedAt)
         for interval in outcome.intervals {
             for (i, stats) in interval.stats.enumerated() where stats.requests > 0 {
-                try log.append(tag: outcome.names[i], start: interval.start, length: interval.length, histogram: stats.corrected)
+                try log.append(
+                    tag: outcome.names[i], start: interval.start, length: interval.length, histogram: stats.corrected)
             }
         }
         try log.write(to: directory.appendingPathComponent("latency.hlog"))

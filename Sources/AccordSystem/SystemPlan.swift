@@ -125,7 +125,8 @@ public struct SystemPlan: Sendable {
                 service: service.name, replica: replica, command: command,
                 environment: [:],
                 directory: system.folder, readiness: .outputLine(containing: "READY \(service.name)"),
-                readyTimeout: reference.readyTimeout, location: service.location, grpcPort: grpcPort, httpPort: httpPort)
+                readyTimeout: reference.readyTimeout, location: service.location, grpcPort: grpcPort,
+                httpPort: httpPort)
         }
     }
 
