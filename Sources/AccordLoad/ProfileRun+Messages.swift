@@ -32,12 +32,12 @@ extension ProfileRun {
 
     /// Loud notes on message accounting: a tap that stopped, a publisher connection lost, confirmed
     /// messages that never arrived.
-    static func messageNotes(_ messages: MessageResults, outcome: LoadOutcome) -> [String] {
+    static func messageNotes(_ messages: MessageResults, startNanos: UInt64) -> [String] {
         var notes = messages.tapFailures.map { failure in
-            "the tap on \(failure.event) stopped \(seconds(from: outcome.startNanos, to: failure.at)) s into the run "
+            "the tap on \(failure.event) stopped \(seconds(from: startNanos, to: failure.at)) s into the run "
                 + "(\(failure.reason)): messages confirmed after that count as lost"
         }
-        notes += publisherNotes(messages.publisherOutages, startNanos: outcome.startNanos)
+        notes += publisherNotes(messages.publisherOutages, startNanos: startNanos)
         let failed = Set(messages.tapFailures.map(\.event))
         for account in messages.accounts {
             if account.lost > 0 && messages.tapped.contains(account.event) && !failed.contains(account.event) {
@@ -57,7 +57,7 @@ extension ProfileRun {
     }
 
     /// One note per lost publisher connection, the first ten of them, then how many more there were.
-    static func publisherNotes(_ outages: [PublisherOutage], startNanos: UInt64) -> [String] {
+    private static func publisherNotes(_ outages: [PublisherOutage], startNanos: UInt64) -> [String] {
         let shown = 10
         var notes = outages.prefix(shown).map { outage in
             let back = outage.reconnectedAt.map {

@@ -56,7 +56,8 @@ import Testing
         #expect(results.publisherOutages.map(\.slot).sorted() == [0, 1])
         #expect(results.publisherOutages.allSatisfy { $0.reconnectedAt != nil && $0.attempts >= 1 })
         #expect(results.publisherOutages.allSatisfy { $0.reason.contains("CONNECTION_FORCED") })
-        let notes = ProfileRun.publisherNotes(results.publisherOutages, startNanos: startNanos)
+        // The run's verdict notes (summary.json, the printed NOTEs): one per loss.
+        let notes = ProfileRun.messageNotes(results, startNanos: startNanos)
         #expect(notes.count == 2)
         #expect(notes.allSatisfy { $0.contains("s later (attempt ") && $0.contains("CONNECTION_FORCED") })
     }
