@@ -45,8 +45,14 @@ public final class EventTraffic: Sendable {
         var consumers: [(consumer: AMQPConsumer, task: Task<Void, Never>)]
     }
 
+    /// The publisher connections once open, and the tasks reconnecting lost ones (awaited by `finish`).
+    private struct Publishers {
+        var slots: PublisherSlots<AMQPConnection>
+        var reconnects: [Task<Void, Never>] = []
+    }
+
     private let opening = Mutex<Task<Open, any Error>?>(nil)
-    private let open = Mutex<Open?>(nil)
+    private let publishers = Mutex<Publishers?>(nil)
     private let tapFailures = Mutex<[TapFailure]>([])
     private let nextPublisher = Atomic<Int>(0)
 
@@ -110,7 +116,7 @@ public final class EventTraffic: Sendable {
             await close(state)
             throw error
         }
-        open.withLock { $0 = state }
+        publishers.withLock { $0 = Publishers(slots: PublisherSlots(state.publishers)) }
         return state
     }
 
@@ -128,24 +134,62 @@ public final class EventTraffic: Sendable {
         }
     }
 
-    /// Publishes `body` as `route`'s event on the next publisher connection and waits for the
-    /// broker's confirm; also returns when the message left (monotonic ns).
+    /// Publishes `body` as `route`'s event on the next open publisher connection and waits for the
+    /// broker's confirm; also returns when the message left (monotonic ns). With every connection lost
+    /// it is `notSent` at once: waiting for a reconnect would hide the outage from the latency figures.
     func publish(_ body: [UInt8], as route: Route) async -> (outcome: PublishOutcome, sentAt: UInt64) {
-        guard let publishers = open.withLock({ $0?.publishers }), !publishers.isEmpty else {
+        let start = nextPublisher.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard let pick = publishers.withLock({ $0?.slots.pick(from: start) }) else {
             let closed = AMQPError(
                 .closed, operation: "publish \(route.event)", text: "the run's broker connections are closed")
             return (.notSent(closed), MonotonicTime.now())
         }
-        let connection = publishers[nextPublisher.wrappingAdd(1, ordering: .relaxed).oldValue % publishers.count]
         var message = AMQPMessage(
             body: body,
             properties: AMQPProperties(
                 contentType: route.contentType, deliveryMode: .persistent, type: route.event, appID: "accord"))
         let ticket = tracker.stamp(&message, event: route.event)
         let sentAt = MonotonicTime.now()
-        let outcome = await connection.publish(message, exchange: route.exchange, routingKey: route.routingKey)
+        let outcome: PublishOutcome
+        switch pick {
+        case .success(let connection):
+            outcome = await connection.publish(message, exchange: route.exchange, routingKey: route.routingKey)
+            if let error = outcome.connectionLoss { lost(connection, error: error) }
+        case .failure(let error):
+            outcome = .notSent(error)
+        }
         tracker.record(outcome, for: ticket)
         return (outcome, sentAt)
+    }
+
+    /// Marks `connection`'s slot lost (when no other publish did first) and reconnects it in the background.
+    private func lost(_ connection: AMQPConnection, error: AMQPError) {
+        publishers.withLock { state in
+            guard let (slot, delay) = state?.slots.lose(connection, error: error, at: MonotonicTime.now()) else {
+                return
+            }
+            state?.reconnects.append(Task { await self.reconnect(slot, after: delay) })
+        }
+    }
+
+    /// Tries to reconnect `slot` until it is open again or the run finishes, one attempt at a time.
+    /// The exchanges are durable, so even a restarted broker still has them: nothing to declare again.
+    private func reconnect(_ slot: Int, after firstDelay: Duration) async {
+        var delay = firstDelay
+        // Bounded by the run: `finish` stops the slots and cancels this task (ending the sleep).
+        while !Task.isCancelled {
+            try? await Task.sleep(for: delay)
+            if Task.isCancelled { return }
+            guard let connection = try? await AMQPConnection.connect(to: endpoint) else {
+                guard let next = publishers.withLock({ $0?.slots.attemptFailed(slot) }) else { return }
+                delay = next
+                continue
+            }
+            let now = MonotonicTime.now()
+            let installed = publishers.withLock { $0?.slots.reconnected(slot, to: connection, at: now) }
+            if installed != true { await connection.close(timeout: .seconds(5)) }
+            return
+        }
     }
 
     /// After the load: gives the taps up to `drainTimeout` to consume every confirmed message,
@@ -157,8 +201,15 @@ public final class EventTraffic: Sendable {
             while ContinuousClock.now < deadline && !Task.isCancelled && !tapsCaughtUp() {
                 try? await Task.sleep(for: .milliseconds(20))
             }
-            open.withLock { $0 = nil }
-            await close(state)
+            // Publishes from now on are not sent, and no connection is lost or reconnected any more.
+            let (current, reconnects) = publishers.withLock { state in
+                (state?.slots.stop() ?? [], state?.reconnects ?? [])
+            }
+            for task in reconnects {
+                task.cancel()
+                await task.value
+            }
+            await close(Open(publishers: current, tap: state.tap, consumers: state.consumers))
         }
         let tapped = Set(tapQueues.keys)
         let accounts = routes.map { route in
@@ -166,7 +217,9 @@ public final class EventTraffic: Sendable {
                 tracker.account(for: route.event, idLimit: 0), event: route.event,
                 tapped: tapped.contains(route.event))
         }
-        return MessageResults(accounts: accounts, tapped: tapped, tapFailures: tapFailures.withLock { $0 })
+        return MessageResults(
+            accounts: accounts, tapped: tapped, tapFailures: tapFailures.withLock { $0 },
+            publisherOutages: publishers.withLock { $0?.slots.outages ?? [] })
     }
 
     /// Every confirmed message of a working tap has been consumed.
@@ -212,6 +265,8 @@ public struct MessageResults: Sendable {
     /// Events a tap consumed: the tap's lost and duplicated are measured for these only.
     public var tapped: Set<String>
     public var tapFailures: [TapFailure]
+    /// Publisher connections lost during the run, in the order they were.
+    public var publisherOutages: [PublisherOutage]
 
     /// Adds each event's consumer accounting (`ConsumerTracking.finish`) to its account.
     public mutating func attach(_ consumers: [String: [ConsumerAccounting]]) {

@@ -30,13 +30,14 @@ extension ProfileRun {
         }
     }
 
-    /// Loud notes on message accounting: a tap that stopped, confirmed messages that never arrived.
-    static func messageNotes(_ messages: MessageResults, outcome: LoadOutcome) -> [String] {
+    /// Loud notes on message accounting: a tap that stopped, a publisher connection lost, confirmed
+    /// messages that never arrived.
+    static func messageNotes(_ messages: MessageResults, startNanos: UInt64) -> [String] {
         var notes = messages.tapFailures.map { failure in
-            let second = Double(Int64(bitPattern: failure.at &- outcome.startNanos)) / 1e9
-            return "the tap on \(failure.event) stopped \(String(format: "%.1f", second)) s into the run "
+            "the tap on \(failure.event) stopped \(seconds(from: startNanos, to: failure.at)) s into the run "
                 + "(\(failure.reason)): messages confirmed after that count as lost"
         }
+        notes += publisherNotes(messages.publisherOutages, startNanos: startNanos)
         let failed = Set(messages.tapFailures.map(\.event))
         for account in messages.accounts {
             if account.lost > 0 && messages.tapped.contains(account.event) && !failed.contains(account.event) {
@@ -53,6 +54,27 @@ extension ProfileRun {
             }
         }
         return notes
+    }
+
+    /// One note per lost publisher connection, the first ten of them, then how many more there were.
+    private static func publisherNotes(_ outages: [PublisherOutage], startNanos: UInt64) -> [String] {
+        let shown = 10
+        var notes = outages.prefix(shown).map { outage in
+            let back = outage.reconnectedAt.map {
+                "reconnected \(seconds(from: outage.lostAt, to: $0)) s later (attempt \(outage.attempts))"
+            } ?? "not reconnected before the run ended (\(outage.attempts) failed attempts)"
+            let lost = seconds(from: startNanos, to: outage.lostAt)
+            return "publisher connection \(outage.slot + 1) was lost \(lost) s into the run (\(outage.reason)); "
+                + "\(back): meanwhile its publishes went to the other publisher connections, or counted as "
+                + "amqp.not_sent when none was open"
+        }
+        if outages.count > shown { notes.append("\(outages.count - shown) more publisher connection losses") }
+        return notes
+    }
+
+    /// `MonotonicTime` nanoseconds from `start` to `end` as seconds with one decimal.
+    private static func seconds(from start: UInt64, to end: UInt64) -> String {
+        String(format: "%.1f", Double(Int64(bitPattern: end &- start)) / 1e9)
     }
 }
 

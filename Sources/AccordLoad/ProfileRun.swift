@@ -199,7 +199,7 @@ public enum ProfileRun {
         if outcome.abandonedInFlight > 0 {
             notes.append("\(outcome.abandonedInFlight) requests were still in flight when the drain timeout ended")
         }
-        notes += messages.map { messageNotes($0, outcome: outcome) } ?? []
+        notes += messages.map { messageNotes($0, startNanos: outcome.startNanos) } ?? []
         // An interrupted run never passes, whatever its partial figures say: exit code 2.
         let passed = thresholds.allSatisfy(\.passed) && !outcome.interrupted
         let exitCode = outcome.interrupted ? 2 : passed ? 0 : 1

@@ -1,0 +1,64 @@
+import AccordAMQP
+import AccordGRPC
+import AccordTestSupport
+import Foundation
+import Testing
+
+@testable import AccordLoad
+
+/// A run's publishes on a real broker that closes the publisher connections mid-way.
+@Suite(.ownVirtualHost) struct EventTrafficTests {
+    /// The broker closes every connection of the test's vhost: publishes during the outage are not
+    /// sent (never waiting for the reconnect), each publisher connection is reconnected in the
+    /// background, later publishes are confirmed again, the accounting balances and the summary says it.
+    @Test func lostPublisherConnectionsAreReconnectedAndTheOutageCounted() async throws {
+        guard try TestBroker.available() else { return }
+        // With AMQP_URL the broker is not the tests' to close connections on.
+        guard let broker = try await TestBroker.shared().managed else { return }
+        let endpoint = try await TestBroker.endpoint()
+        let route = EventTraffic.Route(
+            event: "order.created", exchange: TestBroker.uniqueName("orders"), exchangeType: .topic,
+            routingKey: "order.created", contentType: "application/json", tapped: false)
+        let traffic = EventTraffic(endpoint: endpoint, connections: 2, routes: [route], runName: "reconnect")
+        try await traffic.start()
+        let startNanos = MonotonicTime.now()
+        let body = Array(#"{"id":1}"#.utf8)
+
+        var before: [PublishOutcome] = []
+        for _ in 0..<20 { before.append(await traffic.publish(body, as: route).outcome) }
+        #expect(before.allSatisfy { $0.isAck })
+
+        _ = try await broker.rabbitmqctl(["close_all_connections", "-p", endpoint.vhost, "accord test: outage"])
+        // Publishes spaced a little, so that the outage (at least the first 250 ms reconnect delay) takes
+        // some of them, until 20 were confirmed after the first failure (bounded: 3,000 publishes).
+        var after: [PublishOutcome] = []
+        var acksAfterFailure = 0
+        for _ in 0..<3000 where acksAfterFailure < 20 {
+            let outcome = await traffic.publish(body, as: route).outcome
+            if outcome.isAck && after.contains(where: { !$0.isAck }) { acksAfterFailure += 1 }
+            after.append(outcome)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let results = await traffic.finish(drainTimeout: .seconds(1))
+
+        #expect(acksAfterFailure == 20)
+        let notSent = after.count { $0.loadErrorKind == "amqp.not_sent" }
+        #expect(notSent > 0)
+        #expect(after.allSatisfy { $0.isAck || $0.connectionLoss != nil })
+        let outcomes = before + after
+        let account = try #require(results.accounts.first)
+        #expect(account.published + UInt64(notSent) == UInt64(outcomes.count))
+        #expect(account.confirmed == UInt64(outcomes.count(where: \.isAck)))
+        #expect(account.published == account.confirmed + account.nacked + account.unconfirmed)
+        #expect(traffic.tracker.account(for: route.event).notSent == notSent)
+
+        // Both connections were closed; each was lost once and reconnected.
+        #expect(results.publisherOutages.map(\.slot).sorted() == [0, 1])
+        #expect(results.publisherOutages.allSatisfy { $0.reconnectedAt != nil && $0.attempts >= 1 })
+        #expect(results.publisherOutages.allSatisfy { $0.reason.contains("CONNECTION_FORCED") })
+        // The run's verdict notes (summary.json, the printed NOTEs): one per loss.
+        let notes = ProfileRun.messageNotes(results, startNanos: startNanos)
+        #expect(notes.count == 2)
+        #expect(notes.allSatisfy { $0.contains("s later (attempt ") && $0.contains("CONNECTION_FORCED") })
+    }
+}
