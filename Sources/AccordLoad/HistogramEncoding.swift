@@ -20,11 +20,11 @@ public enum HistogramEncoding {
     }
 
     /// The base64 text of the compressed encoding, as one interval log line holds it.
-    public static func base64(_ histogram: Histogram<UInt64>) throws -> String {
+    public static func base64(_ histogram: Histogram<UInt64>) throws(CompressionFailed) -> String {
         Data(try compressed(histogram)).base64EncodedString()
     }
 
-    public static func compressed(_ histogram: Histogram<UInt64>) throws -> [UInt8] {
+    public static func compressed(_ histogram: Histogram<UInt64>) throws(CompressionFailed) -> [UInt8] {
         let plain = uncompressed(histogram)
         var destinationLength = compressBound(uLong(plain.count))
         var destination = [UInt8](repeating: 0, count: Int(destinationLength))

@@ -21,13 +21,29 @@ public struct IntervalLogWriter {
             """
     }
 
+    /// One interval of one tag, encoded: what a run keeps of each second's histogram.
+    public struct Line: Sendable {
+        public let text: String
+
+        /// `start` seconds after the run's start, lasting `length` seconds.
+        public init(
+            tag: String, start: Double, length: Double, histogram: Histogram<UInt64>
+        ) throws(HistogramEncoding.CompressionFailed) {
+            let encoded = try HistogramEncoding.base64(histogram)
+            // Tags may not hold commas or spaces (the format splits on them).
+            let safeTag = String(tag.map { $0 == "," || $0 == " " ? "_" : $0 })
+            let maxMilliseconds = Double(histogram.max) / 1000
+            text = "Tag=\(safeTag),\(String(format: "%.3f,%.3f,%.3f", start, length, maxMilliseconds)),\(encoded)\n"
+        }
+    }
+
+    public mutating func append(_ line: Line) {
+        text += line.text
+    }
+
     /// Adds one interval: `start` seconds after the run's start, lasting `length` seconds.
     public mutating func append(tag: String, start: Double, length: Double, histogram: Histogram<UInt64>) throws {
-        let encoded = try HistogramEncoding.base64(histogram)
-        // Tags may not hold commas or spaces (the format splits on them).
-        let safeTag = String(tag.map { $0 == "," || $0 == " " ? "_" : $0 })
-        let maxMilliseconds = Double(histogram.max) / 1000
-        text += "Tag=\(safeTag),\(String(format: "%.3f,%.3f,%.3f", start, length, maxMilliseconds)),\(encoded)\n"
+        append(try Line(tag: tag, start: start, length: length, histogram: histogram))
     }
 
     public var contents: String { text }

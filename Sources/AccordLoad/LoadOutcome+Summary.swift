@@ -55,14 +55,9 @@ extension LoadOutcome {
 
     public var timeline: [TimelinePoint] {
         intervals.map { interval in
-            var samples: [String: TimelinePoint.Sample] = [:]
-            for (i, stats) in interval.stats.enumerated() {
-                let latency = LatencyStats.summary(stats.corrected)
-                samples[names[i]] = TimelinePoint.Sample(
-                    count: stats.requests, errors: stats.errorCount, p50: latency.p50, p99: latency.p99)
-            }
-            return TimelinePoint(
-                second: interval.start, inFlight: interval.inFlight, interactions: samples, length: interval.length)
+            TimelinePoint(
+                second: interval.start, inFlight: interval.inFlight,
+                interactions: Dictionary(zip(names, interval.samples)) { first, _ in first }, length: interval.length)
         }
     }
 

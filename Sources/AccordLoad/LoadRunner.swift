@@ -1,4 +1,5 @@
 import AccordGRPC
+import AccordReport
 import Foundation
 import Histogram
 import Logging
@@ -70,11 +71,46 @@ public struct LoadInterval: Sendable {
     public var generator: GeneratorStats
 }
 
+/// One second of the run as its results keep it: the timeline's figures, and its latencies as
+/// interval-log lines, compressed when the second closes. Not its histograms: at one full-width
+/// histogram pair per interaction each second, a long run's memory would grow all along.
+public struct RecordedInterval: Sendable {
+    public var start: Double
+    public var length: Double
+    public var inFlight: Int
+    public var generator: GeneratorStats
+    /// Per interaction, in plan order: requests, errors, p50 and p99 (ms, from the intended time).
+    public var samples: [TimelinePoint.Sample]
+    /// `latency.hlog`'s lines: one per interaction with requests (or why they could not be encoded).
+    public var logLines: Result<[IntervalLogWriter.Line], HistogramEncoding.CompressionFailed>
+
+    init(_ interval: LoadInterval, names: [String]) {
+        start = interval.start
+        length = interval.length
+        inFlight = interval.inFlight
+        generator = interval.generator
+        samples = interval.stats.map { stats in
+            let latency = LatencyStats.summary(stats.corrected)
+            return TimelinePoint.Sample(
+                count: stats.requests, errors: stats.errorCount, p50: latency.p50, p99: latency.p99)
+        }
+        logLines = Result { () throws(HistogramEncoding.CompressionFailed) in
+            var lines: [IntervalLogWriter.Line] = []
+            for (name, stats) in zip(names, interval.stats) where stats.requests > 0 {
+                lines.append(try IntervalLogWriter.Line(
+                    tag: name, start: interval.start, length: interval.length, histogram: stats.corrected))
+            }
+            return lines
+        }
+    }
+}
+
 /// Everything a run measured.
 public struct LoadOutcome: Sendable {
     public var names: [String]
     public var totals: [LatencyStats]
-    public var intervals: [LoadInterval]
+    /// Each second, as kept (see `RecordedInterval`).
+    public var intervals: [RecordedInterval]
     public var generator: GeneratorStats
     public var startedAt: Date
     public var elapsed: Duration
@@ -153,7 +189,8 @@ public struct LoadRunner: Sendable {
         let control = LoadRunControl(workers: workers, startNanos: startNanos)
         let scenarioTask = scenario.map { scenario in Task { await scenario(control) } }
 
-        var intervals: [LoadInterval] = []
+        var intervals: [RecordedInterval] = []
+        let names = plan.mix.map(\.interaction.name)
         var interrupted = false
         var stoppedAt: ContinuousClock.Instant?
         let finished = Flag()
@@ -174,7 +211,7 @@ public struct LoadRunner: Sendable {
             }
             let interval = Self.merge(
                 try await snapshot(workers), start: Double(second - 1), now: start.duration(to: .now))
-            intervals.append(interval)
+            intervals.append(RecordedInterval(interval, names: names))
             onInterval(interval)
             if finished.isSet { break }
             if let stoppedAt, stoppedAt.duration(to: .now) >= plan.drainTimeout { break }
@@ -210,7 +247,7 @@ public struct LoadRunner: Sendable {
             generator.add(snapshot.generator)
         }
         return LoadOutcome(
-            names: plan.mix.map(\.interaction.name), totals: totals, intervals: intervals, generator: generator,
+            names: names, totals: totals, intervals: intervals, generator: generator,
             startedAt: startedAt, elapsed: start.duration(to: .now), interrupted: interrupted,
             stoppedAfter: stoppedAt.map { start.duration(to: $0) },
             abandonedInFlight: final.reduce(0) { $0 + $1.inFlight },

@@ -223,10 +223,7 @@ public enum ProfileRun {
         let directory = folder.directory
         var log = IntervalLogWriter(startTime: outcome.startedAt)
         for interval in outcome.intervals {
-            for (i, stats) in interval.stats.enumerated() where stats.requests > 0 {
-                try log.append(
-                    tag: outcome.names[i], start: interval.start, length: interval.length, histogram: stats.corrected)
-            }
+            for line in try interval.logLines.get() { log.append(line) }
         }
         try log.write(to: directory.appendingPathComponent("latency.hlog"))
     }
