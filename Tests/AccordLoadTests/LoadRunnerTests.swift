@@ -1,5 +1,6 @@
 import AccordGRPC
 import AccordHTTP
+import AccordJSON
 import AccordLoad
 import AccordTestSupport
 import Foundation
@@ -154,5 +155,37 @@ import Testing
         #expect(!outcome.interrupted)
         #expect(stats.requests > 10_000, "\(stats.requests) requests")
         #expect(stats.errors == ["no_capture": stats.requests])
+    }
+
+    /// A run keeps each second as interval-log lines, not histograms: decoded by Python's `hdrh`,
+    /// they hold every request the run counted, with its percentiles.
+    @Test func theSecondsItKeepsMakeAnIntervalLogWithEveryRequest() async throws {
+        guard try ExternalTool.pythonModuleAvailable("hdrh") else { return }
+        let (server, _) = StallingServer.make()
+        let port = try await server.start()
+        let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().map { $0 }
+        let outcome = try await LoadRunner().run(
+            LoadPlan(model: .open([RateStage(rate: 500, for: .seconds(3))]), mix: [.init(Self.interaction(port: port))]),
+            on: loops)
+        await server.shutdown(grace: .seconds(1))
+        var writer = IntervalLogWriter(startTime: outcome.startedAt)
+        for interval in outcome.intervals {
+            for line in try interval.logLines.get() { writer.append(line) }
+        }
+        let directory = try Repository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("latency.hlog")
+        try writer.write(to: log)
+        let reader = try #require(Bundle.module.path(forResource: "read_hlog", ofType: "py", inDirectory: "Fixtures"))
+        let result = try ChildProcess.run(["python3", reader, log.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let decoded = try JSONParser.parse(result.stdout)["stall"]
+        let total = outcome.totals[0].corrected
+        #expect(total.totalCount == 1500)
+        #expect(decoded?["count"] == .number(JSONNumber(total.totalCount)))
+        let theirP99 = decoded?["p99"]?.numberValue?.uint64Value ?? 0
+        #expect(total.valuesAreEquivalent(theirP99, total.valueAtPercentile(99)), "p99 \(theirP99)")
+        // The timeline's seconds add up to the same requests.
+        #expect(outcome.intervals.reduce(0) { $0 + $1.samples[0].count } == total.totalCount)
     }
 }
