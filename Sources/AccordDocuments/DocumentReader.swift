@@ -120,17 +120,20 @@ public struct DocumentReader {
     public mutating func duration(_ pointer: String, required: Bool = false) -> Duration? {
         guard let text = string(pointer, required: required) else { return nil }
         guard let duration = Self.parseDuration(text) else {
-            report(pointer, "expected a duration such as 500ms, 10s, 2m; got \"\(text)\"")
+            report(pointer, "expected a duration such as 500ms, 10s, 2m (under 290 years); got \"\(text)\"")
             return nil
         }
         return duration
     }
 
+    /// nil for anything else, and for what 64 bits of nanoseconds cannot hold (about 292 years).
     public static func parseDuration(_ text: String) -> Duration? {
         let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, seconds) in units where text.hasSuffix(suffix) {
             guard let value = Double(text.dropLast(suffix.count)), value.isFinite, value >= 0 else { return nil }
-            return .nanoseconds(Int64((value * seconds * 1e9).rounded()))
+            let nanoseconds = (value * seconds * 1e9).rounded()
+            guard nanoseconds < Double(Int64.max) else { return nil }
+            return .nanoseconds(Int64(nanoseconds))
         }
         return nil
     }

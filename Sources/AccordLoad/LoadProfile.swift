@@ -181,20 +181,26 @@ public struct LoadProfile: Sendable {
         guard let rateText = r.string(pointer + "/rate", required: true) else { return nil }
         guard let (from, to) = parseRate(rateText) else {
             r.report(
-                pointer + "/rate", "expected a rate such as 2000/s or a ramp such as 0..2000/s, got \"\(rateText)\"")
+                pointer + "/rate",
+                "expected a rate such as 2000/s or a ramp such as 0..2000/s, at most \(Int(maxRate))/s; got \"\(rateText)\"")
             return nil
         }
         guard let duration else { return nil }
         return RateStage(from: from, to: to, for: duration)
     }
 
+    /// Far above what one machine sends; it keeps a stage's arrival count (rate x seconds) finite.
+    static let maxRate: Double = 10_000_000
+
     /// `2000/s` or `0..2000/s`.
     static func parseRate(_ text: String) -> (Double, Double)? {
         guard text.hasSuffix("/s") else { return nil }
-        let parts = text.dropLast(2).split(separator: "..", omittingEmptySubsequences: false).map { Double($0) }
+        let parts = text.dropLast(2).split(separator: "..", omittingEmptySubsequences: false).map {
+            Double($0).flatMap { (0...maxRate).contains($0) ? $0 : nil }
+        }
         switch parts.count {
-        case 1: if let r = parts[0], r >= 0 { return (r, r) }
-        case 2: if let a = parts[0], let b = parts[1], a >= 0, b >= 0 { return (a, b) }
+        case 1: if let r = parts[0] { return (r, r) }
+        case 2: if let a = parts[0], let b = parts[1] { return (a, b) }
         default: break
         }
         return nil

@@ -31,3 +31,11 @@ import Testing
         #expect(DocumentReader.parseDuration(text) == duration)
     }
 }
+
+extension DocumentReaderTests {
+    /// Refused rather than trapping on the conversion to 64-bit nanoseconds.
+    @Test(arguments: ["99999999999999999999s", "1e300h", "-1s", "infs", "1.5", "soon"])
+    func refusesWhatIsNotADurationItCanHold(text: String) {
+        #expect(DocumentReader.parseDuration(text) == nil)
+    }
+}
