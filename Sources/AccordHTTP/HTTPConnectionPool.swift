@@ -154,21 +154,23 @@ public final class HTTPConnectionPool {
             if self.closed { connection.close() } else { self.ready(connection) }
         }.flatMapErrorThrowing { error in
             self.connecting -= 1
-            self.connectFailed(error, connection: connection)
-            throw error
+            throw self.connectFailed(error, connection: connection)
         }.nonisolated()
     }
 
-    private func connectFailed(_ error: Error, connection: HTTPClientConnection) {
+    /// Records the failure and returns it as the pool reports it: the target and the reason in words.
+    private func connectFailed(_ error: Error, connection: HTTPClientConnection) -> HTTPClientError {
         let refused = Self.isConnectionRefused(error)
         record(refused ? .connectRefused : .connectFailed, connection: connection, at: HTTPClock.now())
+        let failure = HTTPClientError(
+            refused ? .connectRefused : .connectFailed, "\(connection.target): \(Self.reason(error))")
         // With no connection left to serve them, waiting requests fail now rather than pile up
         // while the target is down; the next request tries to connect again.
-        guard connections.isEmpty && connecting == 0 else { return }
-        let failure = HTTPClientError(refused ? .connectRefused : .connectFailed, "\(connection.target): \(error)")
+        guard connections.isEmpty && connecting == 0 else { return failure }
         while let entry = waiting.popFirst() {
             fail(entry.completion, failure, timestamps: HTTPRequestTimestamps(intendedStart: entry.intendedStart))
         }
+        return failure
     }
 
     /// A connection can take a request: the oldest waiting one, or it goes idle.
@@ -207,6 +209,19 @@ public final class HTTPConnectionPool {
         if !closed && !waiting.isEmpty && connections.count + connecting < configuration.maxConnections {
             openConnection()
         }
+    }
+
+    /// NIO's descriptions of socket errors read "connection reset (error set): Connection refused)
+    /// (errno: 111)"; a user wants "connection refused".
+    private static func reason(_ error: Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if case ChannelError.connectTimeout(let timeout) = error {
+            return "no connection within \(timeout.nanoseconds / 1_000_000) ms"
+        }
+        if let multiple = error as? NIOConnectionError, !multiple.connectionErrors.isEmpty {
+            return multiple.connectionErrors.map { "\($0.target): \(reason($0.error))" }.joined(separator: "; ")
+        }
+        return "\(error)"
     }
 
     private static func isConnectionRefused(_ error: Error) -> Bool {

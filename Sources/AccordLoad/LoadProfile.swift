@@ -98,6 +98,9 @@ public struct LoadProfile: Sendable {
         case "open":
             let stages = (r.array("/stages", required: true) ?? []).indices.compactMap { stage(&r, "/stages/\($0)") }
             if r.document.value(at: "/users") != nil { r.report("/users", "users belongs to the closed model") }
+            if case .array(let items)? = r.document.value(at: "/stages"), items.isEmpty {
+                r.report("/stages", "expected at least one stage")
+            }
             model = .open(stages)
         case "closed":
             let users = r.integer("/users", required: true, range: 1...100_000)
@@ -136,13 +139,20 @@ public struct LoadProfile: Sendable {
             replicas[service.name] = service.replicas
         }
         let shutdown = self.shutdown(&r, replicas: replicas)
+        let warmup = r.duration("/warmup") ?? .zero
+        let timeout = r.duration("/limits/timeout") ?? .seconds(5)
+        if timeout == .zero { r.report("/limits/timeout", "must be longer than 0s: every request would time out") }
         guard let model else { return nil }
+        if warmup > .zero, warmup >= model.duration {
+            r.report("/warmup", "the warm-up (\(warmup)) must be shorter than the run (\(model.duration)): "
+                + "nothing would be measured")
+        }
         return LoadProfile(
-            name: name, file: file, model: model, warmup: r.duration("/warmup") ?? .zero, mix: mix,
+            name: name, file: file, model: model, warmup: warmup, mix: mix,
             grpcConnections: r.integer("/connections/grpc", range: 1...1024) ?? 1,
             httpConnections: r.integer("/connections/http", range: 1...65_536) ?? 16,
             maxInFlight: r.integer("/limits/max_in_flight", range: 1...1_000_000) ?? 10_000,
-            timeout: r.duration("/limits/timeout") ?? .seconds(5), thresholds: thresholds, services: services,
+            timeout: timeout, thresholds: thresholds, services: services,
             serviceLocations: serviceLocations, shutdown: shutdown, contracts: contracts.system, targets: targets,
             amqpURL: amqpURL(&r), amqpConnections: r.integer("/connections/amqp", range: 1...64) ?? 1)
     }

@@ -1,4 +1,5 @@
 import AccordGRPC
+import AccordHTTP
 import AccordReport
 import Foundation
 import Histogram
@@ -332,7 +333,10 @@ public struct LoadRunner: Sendable {
 public struct ConnectError: Error, CustomStringConvertible {
     public let interaction: String
     public let cause: any Error
-    public var description: String { "\(interaction) cannot connect: \(cause)" }
+    public var description: String {
+        // The pool's message already says where and why ("127.0.0.1:9: connection refused").
+        "\(interaction) cannot connect: \((cause as? HTTPClientError)?.message ?? "\(cause)")"
+    }
 }
 
 /// A one-way flag set from an event loop and polled by the runner.

@@ -42,3 +42,33 @@ import Testing
         ])
     }
 }
+
+extension LoadProfileTests {
+    static func closed(_ extra: String) -> String {
+        """
+        name: limits
+        model: closed
+        users: 2
+        duration: 2s
+        \(extra)
+        mix:
+          - http: { url: "http://127.0.0.1:1/x" }
+        """
+    }
+
+    /// Profiles that would run and measure nothing, or fail every request, are refused at their line.
+    @Test(arguments: [
+        ("warmup: 2s", "profile.yaml:5: warmup: the warm-up (2.0 seconds) must be shorter than the run (2.0 seconds): "
+            + "nothing would be measured"),
+        ("limits: { timeout: 0s }", "profile.yaml:5: limits.timeout: must be longer than 0s: every request would time out"),
+    ])
+    func refusesLimitsThatLeaveNothingToMeasure(extra: String, problem: String) throws {
+        #expect(try LoadProfileServicesTests.problems(Self.closed(extra)) == [problem])
+    }
+
+    @Test func anOpenModelNeedsAStage() throws {
+        let text = Self.profile(rate: "1/s", for: "1s").replacingOccurrences(
+            of: #"[{ rate: "1/s", for: "1s" }]"#, with: "[]")
+        #expect(try LoadProfileServicesTests.problems(text) == ["profile.yaml:3: stages: expected at least one stage"])
+    }
+}

@@ -120,11 +120,12 @@ import Testing
     @Test func aTargetThatRefusesTheConnectionIsNamedWhereTheProfileDeclaresIt() async throws {
         let directory = try Repository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
+        let port = FreePort.next()
         let profile = try Self.profile("""
             name: session-refused
             stages: [{ rate: 10/s, for: 1s }]
             mix:
-              - { name: page, http: { url: "http://127.0.0.1:\(FreePort.next())/" } }
+              - { name: page, http: { url: "http://127.0.0.1:\(port)/" } }
             """, in: directory)
         let session = try await ProfileRunSession.start(profile, options: Self.options())
         do {
@@ -136,7 +137,7 @@ import Testing
                 return
             }
             #expect(entry?.hasPrefix("\(profile.file):4:") == true, "\(error)")
-            #expect("\(error)".contains("page cannot connect"), "\(error)")
+            #expect("\(error)".contains("page cannot connect: 127.0.0.1:\(port): connection refused"), "\(error)")
         }
     }
 

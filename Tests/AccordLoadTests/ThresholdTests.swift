@@ -25,6 +25,8 @@ import Testing
     @Test(arguments: [
         ("p99 25ms", "no comparison"), ("p98 < 25ms", "unknown metric \"p98\""), ("p99 < fast", "not a number"),
         ("errors < 5ms", "does not fit"), ("p99 < 10%", "does not fit"),
+        ("p99 < -5ms", "a limit is a finite number, 0 or more"), ("rate > 1e999/s", "a limit is a finite number"),
+        ("errors < 200%", "a percentage is at most 100%"),
     ])
     func rejectsWithAReason(expression: String, reason: String) {
         #expect {
