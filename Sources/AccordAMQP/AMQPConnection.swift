@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// A connection to a RabbitMQ broker over rabbitmq-c.
 ///
@@ -26,31 +27,44 @@ public final class AMQPConnection: Sendable {
     }
 
     /// Connects, logs in and opens the control and publish channels.
+    ///
+    /// Cancelling the task ends the wait at once with `CancellationError`: the handshake itself
+    /// blocks in rabbitmq-c (up to `rpcTimeout` against a broker that accepts TCP and says
+    /// nothing), so its thread finishes alone and closes the connection if it was made.
     public static func connect(_ configuration: AMQPConnectionConfiguration,
                                logger: Logger = Logger(label: "accord.amqp")) async throws -> AMQPConnection {
         let inbox = try ConnectionInbox()
         var logger = logger
         logger[metadataKey: AMQPLogKey.broker] = "\(configuration.endpoint.host):\(configuration.endpoint.port)"
         let threadLogger = logger
-        let frameMax = try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Int, any Error>) in
-            let thread = Thread {
-                let session: RabbitMQSession
-                do throws(AMQPError) {
-                    session = try RabbitMQSession(configuration: configuration)
-                    try session.openChannel(ConnectionLoop.controlChannel)
-                    try session.openChannel(ConnectionLoop.publishChannel)
-                    try session.confirmSelect(ConnectionLoop.publishChannel)
-                } catch {
-                    _ = inbox.fail(with: error)
-                    ready.resume(throwing: error)
-                    return
+        let handshake = PendingHandshake()
+        let frameMax = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Int, any Error>) in
+                guard handshake.wait(ready) else { return }
+                let thread = Thread {
+                    let session: RabbitMQSession
+                    do throws(AMQPError) {
+                        session = try RabbitMQSession(configuration: configuration)
+                        try session.openChannel(ConnectionLoop.controlChannel)
+                        try session.openChannel(ConnectionLoop.publishChannel)
+                        try session.confirmSelect(ConnectionLoop.publishChannel)
+                    } catch {
+                        _ = inbox.fail(with: error)
+                        handshake.finish(.failure(error))
+                        return
+                    }
+                    if !handshake.finish(.success(session.frameMax)) {
+                        // Nobody waits for this connection any more: the loop closes it cleanly.
+                        _ = inbox.beginClosing(with: .close(timeout: .seconds(5), done: nil))
+                    }
+                    ConnectionLoop(session: session, inbox: inbox, configuration: configuration, logger: threadLogger)
+                        .run()
                 }
-                ready.resume(returning: session.frameMax)
-                ConnectionLoop(session: session, inbox: inbox, configuration: configuration, logger: threadLogger)
-                    .run()
+                thread.name = "accord-amqp \(configuration.endpoint.host):\(configuration.endpoint.port)"
+                thread.start()
             }
-            thread.name = "accord-amqp \(configuration.endpoint.host):\(configuration.endpoint.port)"
-            thread.start()
+        } onCancel: {
+            handshake.abandon()
         }
         logger.debug("AMQP connection open", metadata: [AMQPLogKey.frameMax: "\(frameMax)"])
         return AMQPConnection(configuration: configuration, frameMax: frameMax, inbox: inbox)
@@ -295,4 +309,57 @@ enum AMQPLogKey {
     static let count = "amqp.count"
     static let error = "amqp.error"
     static let node = "amqp.node"
+}
+
+/// The one wait for a connection's handshake: answered by the connection's thread, or ended
+/// early by cancellation, whichever comes first; the other side learns which.
+private final class PendingHandshake: Sendable {
+    private enum State {
+        case idle
+        case waiting(CheckedContinuation<Int, any Error>)
+        case answered
+        case abandoned
+    }
+
+    private let state = Mutex(State.idle)
+
+    /// Registers the waiter; false (and the waiter has been answered with `CancellationError`)
+    /// when the task was cancelled before the connection was even tried.
+    func wait(_ continuation: CheckedContinuation<Int, any Error>) -> Bool {
+        let abandoned = state.withLock { state in
+            guard case .idle = state else { return true }
+            state = .waiting(continuation)
+            return false
+        }
+        if abandoned { continuation.resume(throwing: CancellationError()) }
+        return !abandoned
+    }
+
+    /// The handshake's outcome; false when nobody waits for it any more.
+    @discardableResult
+    func finish(_ result: Result<Int, AMQPError>) -> Bool {
+        let waiter = state.withLock { state -> CheckedContinuation<Int, any Error>? in
+            guard case .waiting(let continuation) = state else { return nil }
+            state = .answered
+            return continuation
+        }
+        waiter?.resume(with: result.mapError { $0 as any Error })
+        return waiter != nil
+    }
+
+    func abandon() {
+        let waiter = state.withLock { state -> CheckedContinuation<Int, any Error>? in
+            switch state {
+            case .idle:
+                state = .abandoned
+                return nil
+            case .waiting(let continuation):
+                state = .abandoned
+                return continuation
+            case .answered, .abandoned:
+                return nil
+            }
+        }
+        waiter?.resume(throwing: CancellationError())
+    }
 }

@@ -163,6 +163,21 @@ struct AMQPConnectionTests {
         }
     }
 
+    /// A "broker" that accepts TCP and never answers holds the handshake for the whole RPC
+    /// timeout; cancelling the connecting task must not wait for it (a run that is finishing,
+    /// or interrupted, would hang on a reconnect attempt).
+    @Test func cancellingAConnectEndsItsWaitAtOnce() async throws {
+        let listener = try SilentListener()
+        var configuration = AMQPConnectionConfiguration(endpoint: AMQPEndpoint(port: listener.port))
+        configuration.rpcTimeout = .seconds(60)
+        let attempt = Task { try await AMQPConnection.connect(configuration) }
+        try await Task.sleep(for: .milliseconds(300))
+        let cancelled = ContinuousClock.now
+        attempt.cancel()
+        await #expect(throws: CancellationError.self) { try await attempt.value }
+        #expect(ContinuousClock.now - cancelled < .seconds(10), "the wait outlived its cancellation")
+    }
+
     @Test func aClosedConnectionRefusesWork() async throws {
         guard try TestBroker.available() else { return }
         let connection = try await TestBroker.connect()
