@@ -107,6 +107,15 @@ struct MessageLedger: Sendable {
         return account
     }
 
+    /// Sequence numbers handed out so far: the next message gets this one.
+    var handedOut: UInt64 { UInt64(states.count) }
+
+    /// Confirmed and not consumed, among sequence numbers `first` and later.
+    func unconsumed(from first: UInt64) -> Int {
+        guard first < handedOut else { return 0 }
+        return states[Int(first)...].count { $0.contains(.acked) && !$0.contains(.consumed) }
+    }
+
     private func index(_ sequence: UInt64) -> Int? {
         sequence < UInt64(states.count) ? Int(sequence) : nil
     }

@@ -96,6 +96,17 @@ public final class MessageTracker: Sendable {
         }
     }
 
+    /// The sequence number `event`'s next message gets: what a consumer that starts now can see
+    /// begins there.
+    public func nextSequence(for event: String) -> UInt64 {
+        state.withLock { state in state.ledgers[index(of: event, in: &state)].handedOut }
+    }
+
+    /// How many of `event`'s confirmed messages from sequence number `first` on are not consumed yet.
+    public func unconsumed(for event: String, from first: UInt64) -> Int {
+        state.withLock { state in state.ledgers[index(of: event, in: &state)].unconsumed(from: first) }
+    }
+
     /// Every event's account, by event name.
     public func accounts(idLimit: Int = 1000) -> [String: MessageAccount] {
         state.withLock { state in

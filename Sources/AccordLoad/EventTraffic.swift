@@ -39,10 +39,23 @@ public final class EventTraffic: Sendable {
     /// The tap queue of each tapped event (auto-deleted when its consumer stops).
     public let tapQueues: [String: String]
 
-    private struct Open: Sendable {
-        var publishers: [AMQPConnection]
-        var tap: AMQPConnection?
-        var consumers: [(consumer: AMQPConsumer, task: Task<Void, Never>)]
+    private typealias TapConsumer = (consumer: AMQPConsumer, task: Task<Void, Never>)
+
+    /// The taps' connection with a consumer per tapped event, replaced whole when one stops.
+    private struct Taps {
+        var connection: AMQPConnection?
+        var consumers: [TapConsumer] = []
+        /// Consumers of replaced connections: ended by closing them, awaited by `finish`.
+        var retired: [TapConsumer] = []
+        /// Bumped with each connection, so the consumers of a replaced one ending are no failure.
+        var generation = 0
+        /// Per event: the first sequence number the current consumer can see (bound before it).
+        var seesFrom: [String: UInt64] = [:]
+        /// Events whose tap stopped and is not back yet.
+        var down: Set<String> = []
+        var failures: [TapFailure] = []
+        var reconnect: Task<Void, Never>?
+        var stopped = false
     }
 
     /// The publisher connections once open, and the tasks reconnecting lost ones (awaited by `finish`).
@@ -51,9 +64,9 @@ public final class EventTraffic: Sendable {
         var reconnects: [Task<Void, Never>] = []
     }
 
-    private let opening = Mutex<Task<Open, any Error>?>(nil)
+    private let opening = Mutex<Task<Void, any Error>?>(nil)
     private let publishers = Mutex<Publishers?>(nil)
-    private let tapFailures = Mutex<[TapFailure]>([])
+    private let taps = Mutex(Taps())
     private let nextPublisher = Atomic<Int>(0)
 
     /// `routes` naming one event twice are merged (tapped if any is).
@@ -87,50 +100,109 @@ public final class EventTraffic: Sendable {
             attempt = created
             return created
         }
-        _ = try await attempt.value
+        try await attempt.value
     }
 
-    private func connect() async throws -> Open {
-        var state = Open(publishers: [], tap: nil, consumers: [])
+    private func connect() async throws {
+        var opened: [AMQPConnection] = []
         do {
-            for _ in 0..<connections { state.publishers.append(try await AMQPConnection.connect(to: endpoint)) }
+            for _ in 0..<connections { opened.append(try await AMQPConnection.connect(to: endpoint)) }
             // amq.* exchanges are the broker's own, and may not be declared.
             for route in routes where !route.exchange.isEmpty && !route.exchange.hasPrefix("amq.") {
-                try await state.publishers[0].declareExchange(route.exchange, type: route.exchangeType)
+                try await opened[0].declareExchange(route.exchange, type: route.exchangeType)
             }
-            if !tapQueues.isEmpty {
-                let tap = try await AMQPConnection.connect(to: endpoint)
-                state.tap = tap
-                for route in routes {
-                    guard let queue = tapQueues[route.event] else { continue }
-                    // Auto-deleted with its consumer; expires unused should accord die before consuming.
-                    try await tap.declareQueue(
-                        queue, durable: false, autoDelete: true, arguments: ["x-expires": .int32(600_000)])
-                    try await tap.bindQueue(queue, to: route.exchange, routingKey: route.routingKey)
-                    let consumer = try await tap.consume(queue: queue, prefetch: 1000)
-                    let task = Task { await self.account(consumer, event: route.event) }
-                    state.consumers.append((consumer, task))
-                }
-            }
+            if !tapQueues.isEmpty { try await openTaps() }
         } catch {
-            await close(state)
+            await closeTaps()
+            for publisher in opened { await publisher.close(timeout: .seconds(5)) }
             throw error
         }
-        publishers.withLock { $0 = Publishers(slots: PublisherSlots(state.publishers)) }
-        return state
+        publishers.withLock { $0 = Publishers(slots: PublisherSlots(opened)) }
     }
 
-    /// Records every delivery of a tap until it stops; a tap the broker cancels (its queue was
-    /// deleted) or whose connection fails is noted, and later messages count as lost.
-    private func account(_ consumer: AMQPConsumer, event: String) async {
+    /// Opens a tap connection with a consumer per tapped event and makes it the current one (the
+    /// replaced one is closed). Does nothing once `finish` stopped the taps.
+    private func openTaps() async throws {
+        let connection = try await AMQPConnection.connect(to: endpoint)
+        var opened: [(consumer: AMQPConsumer, event: String, seesFrom: UInt64)] = []
+        do {
+            for route in routes {
+                guard let queue = tapQueues[route.event] else { continue }
+                // Auto-deleted with its last consumer; expires unused should accord die before consuming.
+                try await connection.declareQueue(
+                    queue, durable: false, autoDelete: true, arguments: ["x-expires": .int32(600_000)])
+                try await connection.bindQueue(queue, to: route.exchange, routingKey: route.routingKey)
+                // Read after the binding: every message stamped from here on is routed to the queue.
+                let seesFrom = tracker.nextSequence(for: route.event)
+                opened.append((try await connection.consume(queue: queue, prefetch: 1000), route.event, seesFrom))
+            }
+        } catch {
+            await connection.close(timeout: .seconds(5))
+            throw error
+        }
+        let now = MonotonicTime.now()
+        let replaced = taps.withLock { taps -> AMQPConnection?? in
+            guard !taps.stopped else { return .none }
+            taps.generation += 1
+            let generation = taps.generation
+            taps.retired += taps.consumers
+            taps.consumers = opened.map { entry in
+                let task = Task { await self.account(entry.consumer, event: entry.event, generation: generation) }
+                return (entry.consumer, task)
+            }
+            for entry in opened { taps.seesFrom[entry.event] = entry.seesFrom }
+            taps.down = []
+            for index in taps.failures.indices where taps.failures[index].backAt == nil {
+                taps.failures[index].backAt = now
+            }
+            defer { taps.connection = connection }
+            return .some(taps.connection)
+        }
+        guard case .some(let previous) = replaced else {
+            await connection.close(timeout: .seconds(5))
+            return
+        }
+        await previous?.close(timeout: .seconds(5))
+    }
+
+    /// Records every delivery of a tap until it stops. A tap the broker cancels (its queue was
+    /// deleted) or whose connection fails is noted and opened again in the background.
+    private func account(_ consumer: AMQPConsumer, event: String, generation: Int) async {
         do {
             for try await delivery in consumer.deliveries {
                 tracker.recordConsumed(delivery, event: event)
                 try delivery.ack()
             }
         } catch {
-            let failure = TapFailure(event: event, at: MonotonicTime.now(), reason: "\(error)")
-            tapFailures.withLock { $0.append(failure) }
+            tapStopped(event: event, generation: generation, reason: "\(error)")
+        }
+    }
+
+    /// Notes the stop and starts reopening, unless the tap was replaced or stopped on purpose.
+    private func tapStopped(event: String, generation: Int, reason: String) {
+        let now = MonotonicTime.now()
+        taps.withLock { taps in
+            guard generation == taps.generation, !taps.stopped else { return }
+            taps.down.insert(event)
+            taps.failures.append(TapFailure(event: event, at: now, reason: reason))
+            if taps.reconnect == nil { taps.reconnect = Task { await self.reopenTaps() } }
+        }
+    }
+
+    /// Opens the taps again, 250 ms after they stopped and then at doubling intervals up to 2 s,
+    /// until they are open or `finish` cancels this.
+    private func reopenTaps() async {
+        var delay = Duration.milliseconds(250)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: delay)
+            if Task.isCancelled { return }
+            do {
+                try await openTaps()
+                taps.withLock { $0.reconnect = nil }
+                return
+            } catch {
+                delay = min(delay * 2, .seconds(2))
+            }
         }
     }
 
@@ -196,7 +268,7 @@ public final class EventTraffic: Sendable {
     /// stops them, closes every connection, and returns the accounting.
     public func finish(drainTimeout: Duration) async -> MessageResults {
         let attempt = opening.withLock { $0 }
-        if let state = try? await attempt?.value {
+        if let attempt, (try? await attempt.value) != nil {
             let deadline = ContinuousClock.now + drainTimeout
             while ContinuousClock.now < deadline && !Task.isCancelled && !tapsCaughtUp() {
                 try? await Task.sleep(for: .milliseconds(20))
@@ -209,7 +281,8 @@ public final class EventTraffic: Sendable {
                 task.cancel()
                 await task.value
             }
-            await close(Open(publishers: current, tap: state.tap, consumers: state.consumers))
+            await closeTaps()
+            for publisher in current { await publisher.close(timeout: .seconds(5)) }
         }
         let tapped = Set(tapQueues.keys)
         let accounts = routes.map { route in
@@ -218,23 +291,32 @@ public final class EventTraffic: Sendable {
                 tapped: tapped.contains(route.event))
         }
         return MessageResults(
-            accounts: accounts, tapped: tapped, tapFailures: tapFailures.withLock { $0 },
+            accounts: accounts, tapped: tapped, tapFailures: taps.withLock { $0.failures },
             publisherOutages: publishers.withLock { $0?.slots.outages ?? [] })
     }
 
-    /// Every confirmed message of a working tap has been consumed.
+    /// Every confirmed message a working tap can see has been consumed (a tap that is down sees nothing).
     private func tapsCaughtUp() -> Bool {
-        let failed = Set(tapFailures.withLock { $0.map(\.event) })
-        return tapQueues.keys.allSatisfy { failed.contains($0) || tracker.account(for: $0, idLimit: 0).lost == 0 }
+        let (down, seesFrom) = taps.withLock { ($0.down, $0.seesFrom) }
+        return tapQueues.keys.allSatisfy {
+            down.contains($0) || tracker.unconsumed(for: $0, from: seesFrom[$0] ?? 0) == 0
+        }
     }
 
-    private func close(_ state: Open) async {
-        for (consumer, task) in state.consumers {
+    /// Stops the taps for good: no reopening, every consumer settled, the connection closed.
+    private func closeTaps() async {
+        let (reconnect, connection, consumers) = taps.withLock { taps in
+            taps.stopped = true
+            defer { taps.reconnect = nil }
+            return (taps.reconnect, taps.connection, taps.retired + taps.consumers)
+        }
+        reconnect?.cancel()
+        await reconnect?.value
+        for (consumer, task) in consumers {
             await consumer.stop(settleTimeout: .seconds(5))
             await task.value
         }
-        await state.tap?.close(timeout: .seconds(5))
-        for publisher in state.publishers { await publisher.close(timeout: .seconds(5)) }
+        await connection?.close(timeout: .seconds(5))
     }
 
     /// The summary's figures; without a tap nothing is known of consumption, so consumed, lost
@@ -257,6 +339,8 @@ public struct TapFailure: Sendable, Hashable {
     /// `MonotonicTime` when it stopped.
     public let at: UInt64
     public let reason: String
+    /// When it was consuming again (a new connection and queue), nil if never.
+    public var backAt: UInt64?
 }
 
 /// What a run's publishes came to, per event.

@@ -34,8 +34,11 @@ extension ProfileRun {
     /// messages that never arrived.
     static func messageNotes(_ messages: MessageResults, startNanos: UInt64) -> [String] {
         var notes = messages.tapFailures.map { failure in
-            "the tap on \(failure.event) stopped \(seconds(from: startNanos, to: failure.at)) s into the run "
-                + "(\(failure.reason)): messages confirmed after that count as lost"
+            let stopped = "the tap on \(failure.event) stopped \(seconds(from: startNanos, to: failure.at)) s "
+                + "into the run (\(failure.reason))"
+            guard let back = failure.backAt else { return stopped + ": messages confirmed after that count as lost" }
+            return stopped + "; it consumed again \(seconds(from: failure.at, to: back)) s later, from a new queue: "
+                + "messages confirmed in between, and those its old queue held, count as lost"
         }
         notes += publisherNotes(messages.publisherOutages, startNanos: startNanos)
         let failed = Set(messages.tapFailures.map(\.event))

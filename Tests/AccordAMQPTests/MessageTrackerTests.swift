@@ -98,4 +98,19 @@ import Testing
         let account = tracker.account(for: "e", idLimit: 10)
         #expect(account.lost == 50 && account.lostIDs.count == 10)
     }
+
+    /// What a consumer that started at some sequence number still has to see: confirmed messages
+    /// from there on that were not consumed (unconfirmed ones and earlier ones do not count).
+    @Test func countsTheUnconsumedFromASequenceNumber() {
+        let tracker = MessageTracker(runID: "run1")
+        #expect(tracker.nextSequence(for: "e") == 0)
+        let messages = stamped(tracker, 5)
+        #expect(tracker.nextSequence(for: "e") == 5)
+        for (_, ticket) in messages.prefix(4) { tracker.record(.ack, for: ticket) }
+        tracker.recordConsumed(id: messages[3].1.id, sentAtNanos: nil, redelivered: false, event: "e")
+        #expect(tracker.unconsumed(for: "e", from: 0) == 3)
+        #expect(tracker.unconsumed(for: "e", from: 2) == 1)
+        #expect(tracker.unconsumed(for: "e", from: 3) == 0)
+        #expect(tracker.unconsumed(for: "e", from: 9) == 0)
+    }
 }

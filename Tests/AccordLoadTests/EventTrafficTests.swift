@@ -6,8 +6,9 @@ import Testing
 
 @testable import AccordLoad
 
-/// A run's publishes on a real broker that closes the publisher connections mid-way.
-@Suite(.ownVirtualHost) struct EventTrafficTests {
+/// A run's publishes on a real broker that closes every connection mid-way (one test at a time:
+/// each closes the connections of the suite's vhost).
+@Suite(.ownVirtualHost, .serialized) struct EventTrafficTests {
     /// The broker closes every connection of the test's vhost: publishes during the outage are not
     /// sent (never waiting for the reconnect), each publisher connection is reconnected in the
     /// background, later publishes are confirmed again, the accounting balances and the summary says it.
@@ -60,5 +61,45 @@ import Testing
         let notes = ProfileRun.messageNotes(results, startNanos: startNanos)
         #expect(notes.count == 2)
         #expect(notes.allSatisfy { $0.contains("s later (attempt ") && $0.contains("CONNECTION_FORCED") })
+    }
+
+    /// The tap's connection is closed with the publishers': it consumes again from a new queue, every
+    /// message published once it is back is consumed before `finish` returns, and the note says when.
+    @Test func aTapWhoseConnectionIsLostConsumesAgain() async throws {
+        guard try TestBroker.available() else { return }
+        guard let broker = try await TestBroker.shared().managed else { return }
+        let endpoint = try await TestBroker.endpoint()
+        let route = EventTraffic.Route(
+            event: "order.created", exchange: TestBroker.uniqueName("orders"), exchangeType: .topic,
+            routingKey: "order.created", contentType: "application/json", tapped: true)
+        let traffic = EventTraffic(endpoint: endpoint, connections: 1, routes: [route], runName: "tap-reconnect")
+        try await traffic.start()
+        let startNanos = MonotonicTime.now()
+        let body = Array(#"{"id":1}"#.utf8)
+        for _ in 0..<20 { #expect(await traffic.publish(body, as: route).outcome.isAck) }
+
+        _ = try await broker.rabbitmqctl(["close_all_connections", "-p", endpoint.vhost, "accord test: tap outage"])
+        // The tap is back when a message published now is consumed (bounded: 200 probes, 50 ms apart).
+        let consumedBefore = traffic.tracker.account(for: route.event).consumed
+        var back = false
+        for _ in 0..<200 where !back {
+            _ = await traffic.publish(body, as: route)
+            try await Task.sleep(for: .milliseconds(50))
+            back = traffic.tracker.account(for: route.event).consumed > consumedBefore
+        }
+        #expect(back, "the tap never consumed again")
+        let late = traffic.tracker.nextSequence(for: route.event)
+        for _ in 0..<20 { #expect(await traffic.publish(body, as: route).outcome.isAck) }
+        let results = await traffic.finish(drainTimeout: .seconds(10))
+
+        #expect(traffic.tracker.unconsumed(for: route.event, from: late) == 0)
+        let failure = try #require(results.tapFailures.first)
+        #expect(results.tapFailures.count == 1)
+        #expect(failure.reason.contains("CONNECTION_FORCED"), "\(failure.reason)")
+        let backAt = try #require(failure.backAt)
+        #expect(backAt > failure.at)
+        let notes = ProfileRun.messageNotes(results, startNanos: startNanos)
+        #expect(notes.contains { $0.contains("the tap on order.created stopped") && $0.contains("consumed again") },
+                "\(notes)")
     }
 }
