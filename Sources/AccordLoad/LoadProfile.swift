@@ -192,7 +192,8 @@ public struct LoadProfile: Sendable {
         guard let (from, to) = parseRate(rateText) else {
             r.report(
                 pointer + "/rate",
-                "expected a rate such as 2000/s or a ramp such as 0..2000/s, at most \(Int(maxRate))/s; got \"\(rateText)\"")
+                "expected a rate such as 2000/s or a ramp such as 0..2000/s, at most \(Int(maxRate))/s; "
+                    + "got \"\(rateText)\"")
             return nil
         }
         guard let duration else { return nil }

@@ -100,7 +100,8 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
             if let value = Double(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)) {
                 // Every metric is 0 or more: a negative or endless limit passes always or never.
                 guard value.isFinite, value >= 0 else {
-                    throw ParseError(expression: expression, reason: "\"\(text)\": a limit is a finite number, 0 or more")
+                    throw ParseError(
+                        expression: expression, reason: "\"\(text)\": a limit is a finite number, 0 or more")
                 }
                 if unit == .percent && value > 100 {
                     throw ParseError(expression: expression, reason: "\"\(text)\": a percentage is at most 100%")

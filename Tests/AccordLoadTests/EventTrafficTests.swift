@@ -9,27 +9,39 @@ import Testing
 /// A run's publishes on a real broker that closes every connection mid-way (one test at a time:
 /// each closes the connections of the suite's vhost).
 @Suite(.ownVirtualHost, .serialized) struct EventTrafficTests {
+    static let body = Array(#"{"id":1}"#.utf8)
+
+    /// Started traffic of one `order.created` route on the suite's vhost, with the broker that can
+    /// close its connections and the vhost to close them on; nil when the broker is not the tests'
+    /// own (with AMQP_URL).
+    static func started(
+        tapped: Bool, connections: Int, runName: String
+    ) async throws -> (traffic: EventTraffic, route: EventTraffic.Route, broker: ManagedBroker, vhost: String)? {
+        guard try TestBroker.available(), let broker = try await TestBroker.shared().managed else { return nil }
+        let endpoint = try await TestBroker.endpoint()
+        let route = EventTraffic.Route(
+            event: "order.created", exchange: TestBroker.uniqueName("orders"), exchangeType: .topic,
+            routingKey: "order.created", contentType: "application/json", tapped: tapped)
+        let traffic = EventTraffic(endpoint: endpoint, connections: connections, routes: [route], runName: runName)
+        try await traffic.start()
+        return (traffic, route, broker, endpoint.vhost)
+    }
+
     /// The broker closes every connection of the test's vhost: publishes during the outage are not
     /// sent (never waiting for the reconnect), each publisher connection is reconnected in the
     /// background, later publishes are confirmed again, the accounting balances and the summary says it.
     @Test func lostPublisherConnectionsAreReconnectedAndTheOutageCounted() async throws {
-        guard try TestBroker.available() else { return }
-        // With AMQP_URL the broker is not the tests' to close connections on.
-        guard let broker = try await TestBroker.shared().managed else { return }
-        let endpoint = try await TestBroker.endpoint()
-        let route = EventTraffic.Route(
-            event: "order.created", exchange: TestBroker.uniqueName("orders"), exchangeType: .topic,
-            routingKey: "order.created", contentType: "application/json", tapped: false)
-        let traffic = EventTraffic(endpoint: endpoint, connections: 2, routes: [route], runName: "reconnect")
-        try await traffic.start()
+        guard let (traffic, route, broker, vhost) = try await Self.started(
+            tapped: false, connections: 2, runName: "reconnect")
+        else { return }
         let startNanos = MonotonicTime.now()
-        let body = Array(#"{"id":1}"#.utf8)
+        let body = Self.body
 
         var before: [PublishOutcome] = []
         for _ in 0..<20 { before.append(await traffic.publish(body, as: route).outcome) }
         #expect(before.allSatisfy { $0.isAck })
 
-        _ = try await broker.rabbitmqctl(["close_all_connections", "-p", endpoint.vhost, "accord test: outage"])
+        _ = try await broker.rabbitmqctl(["close_all_connections", "-p", vhost, "accord test: outage"])
         // Publishes spaced a little, so that the outage (at least the first 250 ms reconnect delay) takes
         // some of them, until 20 were confirmed after the first failure (bounded: 3,000 publishes).
         var after: [PublishOutcome] = []
@@ -66,19 +78,14 @@ import Testing
     /// The tap's connection is closed with the publishers': it consumes again from a new queue, every
     /// message published once it is back is consumed before `finish` returns, and the note says when.
     @Test func aTapWhoseConnectionIsLostConsumesAgain() async throws {
-        guard try TestBroker.available() else { return }
-        guard let broker = try await TestBroker.shared().managed else { return }
-        let endpoint = try await TestBroker.endpoint()
-        let route = EventTraffic.Route(
-            event: "order.created", exchange: TestBroker.uniqueName("orders"), exchangeType: .topic,
-            routingKey: "order.created", contentType: "application/json", tapped: true)
-        let traffic = EventTraffic(endpoint: endpoint, connections: 1, routes: [route], runName: "tap-reconnect")
-        try await traffic.start()
+        guard let (traffic, route, broker, vhost) = try await Self.started(
+            tapped: true, connections: 1, runName: "tap-reconnect")
+        else { return }
         let startNanos = MonotonicTime.now()
-        let body = Array(#"{"id":1}"#.utf8)
+        let body = Self.body
         for _ in 0..<20 { #expect(await traffic.publish(body, as: route).outcome.isAck) }
 
-        _ = try await broker.rabbitmqctl(["close_all_connections", "-p", endpoint.vhost, "accord test: tap outage"])
+        _ = try await broker.rabbitmqctl(["close_all_connections", "-p", vhost, "accord test: tap outage"])
         // The tap is back when a message published now is consumed (bounded: 200 probes, 50 ms apart).
         let consumedBefore = traffic.tracker.account(for: route.event).consumed
         var back = false

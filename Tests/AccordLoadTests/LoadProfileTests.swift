@@ -60,7 +60,8 @@ extension LoadProfileTests {
     @Test(arguments: [
         ("warmup: 2s", "profile.yaml:5: warmup: the warm-up (2.0 seconds) must be shorter than the run (2.0 seconds): "
             + "nothing would be measured"),
-        ("limits: { timeout: 0s }", "profile.yaml:5: limits.timeout: must be longer than 0s: every request would time out"),
+        ("limits: { timeout: 0s }",
+         "profile.yaml:5: limits.timeout: must be longer than 0s: every request would time out"),
     ])
     func refusesLimitsThatLeaveNothingToMeasure(extra: String, problem: String) throws {
         #expect(try LoadProfileServicesTests.problems(Self.closed(extra)) == [problem])
