@@ -21,14 +21,12 @@ public struct ContractLoader: Sendable {
         let display = displayFolder ?? folder.path
         let folder = folder.standardizedFileURL
         let file = folder.appendingPathComponent(Self.fileName)
-        let wholeFile = SourceLocation(file: Self.fileName)
         let text: String
         do {
-            text = try String(contentsOf: file, encoding: .utf8)
+            text = try TextFile.read(file.path, as: Self.fileName)
         } catch {
             throw ContractLoadError(folder: display, diagnostics: [
-                Diagnostic(location: wholeFile, key: nil,
-                           message: "cannot read \(Self.fileName): \(error.localizedDescription)"),
+                Diagnostic(location: error.location, key: nil, message: "cannot read \(Self.fileName): \(error.reason)"),
             ])
         }
         let document: SourceDocument

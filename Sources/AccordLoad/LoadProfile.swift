@@ -71,10 +71,9 @@ public struct LoadProfile: Sendable {
     public static func load(path: String) throws(Diagnostics) -> LoadProfile {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try TextFile.read(path)
         } catch {
-            throw Diagnostics([Diagnostic(
-                location: SourceLocation(file: path), key: nil, message: "cannot read: \(error.localizedDescription)")])
+            throw Diagnostics([Diagnostic(location: error.location, key: nil, message: "cannot read: \(error.reason)")])
         }
         let document: SourceDocument
         do {

@@ -41,9 +41,9 @@ final class DocumentStore {
         }
         let text: String
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
+            text = try TextFile.read(url.path, as: display)
         } catch {
-            throw OpenAPILoadError(.unreadable, at: origin, "cannot read \(display): \(error.localizedDescription)")
+            throw OpenAPILoadError(.unreadable, at: origin, "cannot read \(error.location.fileLine): \(error.reason)")
         }
         let document: SourceDocument
         do {
