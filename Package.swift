@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "CAMQPShim", dependencies: ["CRabbitMQ"]),
         // glibc's closefrom spawn action, a GNU extension Swift's Glibc module leaves out.
         .target(name: "CSpawnShim"),
+        // epoll and eventfd for the load client's own event loop (Swift's Glibc module leaves them out).
+        .target(name: "CEpoll"),
 
         // JSON values with exact numbers, shared by the protobuf JSON mapping and schema validation.
         .target(name: "AccordJSON"),
@@ -108,7 +110,8 @@ let package = Package(
         .target(
             name: "AccordHTTP",
             dependencies: [
-                "AccordJSON",
+                "AccordJSON", "CEpoll",
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

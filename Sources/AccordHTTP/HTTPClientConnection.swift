@@ -1,12 +1,19 @@
 import NIOCore
 
-/// One keep-alive connection of an `HTTPConnectionPool`, as the channel's only handler: it writes
-/// pre-encoded requests, parses responses with `HTTPResponseParser`, stamps times, and reports
-/// results and the way the connection ends to its pool. Lives on the pool's event loop.
-final class HTTPClientConnection: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+/// Where an `HTTPClientConnection` writes and what it closes: a NIO channel
+/// (`HTTPClientChannelHandler`) or a socket on a `SocketEventLoop` (`HTTPClientSocket`). A
+/// transport only moves bytes; it tells its connection what it read (`received`) and that it
+/// closed (`ended`, once, also when the connection closed it).
+protocol HTTPClientTransport: AnyObject {
+    /// Writes `bytes` at once or, when the socket is full, as soon as it can take them.
+    func write(_ bytes: ByteBuffer)
+    func close()
+}
 
+/// One keep-alive connection of an `HTTPConnectionPool`: it writes pre-encoded requests, parses
+/// responses with `HTTPResponseParser`, stamps times, and reports results and the way the
+/// connection ends to its pool. Lives on the pool's event loop; its transport does the I/O.
+final class HTTPClientConnection {
     struct InFlight {
         let completion: HTTPConnectionPool.Completion
         let expectsBody: Bool
@@ -20,7 +27,8 @@ final class HTTPClientConnection: ChannelInboundHandler {
     let target: HTTPTarget
     private let pool: HTTPConnectionPool
     private let timeout: TimeAmount
-    @exclusivity(unchecked) private var context: ChannelHandlerContext?
+    /// Set by the transport once connected; nil again when it ended.
+    @exclusivity(unchecked) var transport: (any HTTPClientTransport)?
     @exclusivity(unchecked) private(set) var inFlight = CircularBuffer<InFlight>(initialCapacity: 4)
     @exclusivity(unchecked) private var parser = HTTPResponseParser()
     /// Bytes of an incomplete head or chunk line, kept for the next read.
@@ -32,7 +40,7 @@ final class HTTPClientConnection: ChannelInboundHandler {
     @exclusivity(unchecked) private var completedResponses = 0
     private var closeInitiated = false
     @exclusivity(unchecked) private var timerArmed = false
-    /// Set by the pool once the channel exists.
+    /// Set by the pool once the transport exists: completes when it has closed.
     var closeFuture: EventLoopFuture<Void>?
 
     init(id: Int, target: HTTPTarget, pool: HTTPConnectionPool, timeout: TimeAmount) {
@@ -42,24 +50,20 @@ final class HTTPClientConnection: ChannelInboundHandler {
         self.timeout = timeout
     }
 
-    var isActive: Bool { context != nil }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-    }
+    var isActive: Bool { transport != nil }
 
     func send(
         _ request: HTTPClientRequest, completion: @escaping HTTPConnectionPool.Completion, intendedStart: UInt64
     ) {
-        guard let context else {
+        guard let transport else {
             pool.fail(completion, HTTPClientError(.resetBeforeResponse, "connection closed before the write"),
                       timestamps: HTTPRequestTimestamps(intendedStart: intendedStart))
             return
         }
         var entry = InFlight(completion: completion, expectsBody: request.expectsResponseBody,
                              timestamps: HTTPRequestTimestamps(intendedStart: intendedStart))
-        context.writeAndFlush(wrapOutboundOut(request.bytes), promise: nil)
-        // Stamped after the flush: on an open socket NIO has made the write() call by now.
+        transport.write(request.bytes)
+        // Stamped after the write: on an open socket the write() call has been made by now.
         entry.timestamps.written = HTTPClock.now()
         inFlight.append(entry)
         if !timerArmed { armTimer(at: entry.timestamps.written) }
@@ -68,12 +72,13 @@ final class HTTPClientConnection: ChannelInboundHandler {
     func close() {
         closeInitiated = true
         reusable = false
-        context?.close(promise: nil)
+        transport?.close()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    /// Bytes the transport read.
+    func received(_ bytes: ByteBuffer) {
         let now = HTTPClock.now()
-        var buffer = unwrapInboundIn(data)
+        var buffer = bytes
         if var pending = cumulation {
             cumulation = nil
             pending.writeBuffer(&buffer)
@@ -112,14 +117,10 @@ final class HTTPClientConnection: ChannelInboundHandler {
         if !reusable && inFlight.isEmpty && !closeInitiated { close() }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        // Resets and other socket errors end the connection; channelInactive reports them.
-        context.close(promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
+    /// The transport closed (the peer, a socket error or `close()`): what is in flight fails.
+    func ended() {
         let now = HTTPClock.now()
-        self.context = nil
+        transport = nil
         reusable = false
         // A body delimited by the close is complete now.
         if head != nil, (try? parser.endOfInput()) != nil { finishResponse(at: now) }
@@ -170,10 +171,10 @@ final class HTTPClientConnection: ChannelInboundHandler {
     /// One timer per connection, re-armed for the oldest request's deadline when it fires, instead
     /// of one timer per request.
     private func armTimer(at written: UInt64) {
-        guard let context else { return }
+        guard transport != nil else { return }
         timerArmed = true
         let deadline = NIODeadline.uptimeNanoseconds(written) + timeout
-        context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+        pool.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             self.timerArmed = false
             guard let oldest = self.inFlight.first else { return }
             let due = NIODeadline.uptimeNanoseconds(oldest.timestamps.written) + self.timeout

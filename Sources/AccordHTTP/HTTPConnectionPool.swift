@@ -5,7 +5,9 @@ import NIOPosix
 /// idle connection or wait in order for the next one; connections open on demand up to the maximum
 /// and again after the peer closes them, each to the next target in turn, so traffic keeps flowing
 /// to the other replicas while one restarts. Everything happens on one event loop, without locks:
-/// call it on `eventLoop` only. Use one pool per event loop to spread load over cores.
+/// call it on `eventLoop` only. Use one pool per event loop to spread load over cores. On a
+/// `SocketEventLoop` its connections are plain sockets (the load engine's lean path); on NIO's
+/// loops, channels.
 public final class HTTPConnectionPool {
     public struct Configuration: Sendable {
         public var maxConnections: Int
@@ -138,17 +140,15 @@ public final class HTTPConnectionPool {
         nextTarget += 1
         let connection = HTTPClientConnection(
             id: nextConnectionID, target: target, pool: self, timeout: configuration.requestTimeout)
-        let bound = NIOLoopBound(connection, eventLoop: eventLoop)
-        let connected = ClientBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(configuration.connectTimeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(bound.value) }
-            }
-            .connect(to: target.address)
-        return connected.assumeIsolated().map { channel in
+        // On Accord's own loop, a plain socket; on NIO's, a channel.
+        let connected = if let socketLoop = eventLoop as? SocketEventLoop {
+            HTTPClientSocket.connect(connection, on: socketLoop, timeout: configuration.connectTimeout)
+        } else {
+            HTTPClientChannelHandler.connect(connection, on: eventLoop, timeout: configuration.connectTimeout)
+        }
+        return connected.assumeIsolated().map { closeFuture in
             self.connecting -= 1
-            connection.closeFuture = channel.closeFuture
+            connection.closeFuture = closeFuture
             self.connections.append(connection)
             self.record(.connected, connection: connection, at: HTTPClock.now())
             if self.closed { connection.close() } else { self.ready(connection) }

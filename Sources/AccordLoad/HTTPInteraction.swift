@@ -44,6 +44,9 @@ public struct HTTPInteraction: LoadInteraction {
         self.request = request
     }
 
+    /// Its pool connects plain sockets on a `SocketEventLoop`.
+    public var runsOnSocketEventLoop: Bool { true }
+
     public func makeDriver(on eventLoop: EventLoop) -> any LoadInteractionDriver {
         Driver(interaction: self, eventLoop: eventLoop)
     }

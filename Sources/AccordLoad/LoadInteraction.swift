@@ -37,8 +37,15 @@ public struct PayloadFailure: Error, Sendable, Hashable {
 /// thread hop, which keeps the per-request path lean.
 public protocol LoadInteraction: Sendable {
     var name: String { get }
+    /// Its driver also runs on a `SocketEventLoop` (Accord's own loop, plain sockets), not only
+    /// on NIO's loops. A run whose whole mix does runs there.
+    var runsOnSocketEventLoop: Bool { get }
     /// Called on `eventLoop`: a driver for one worker, bound to that loop.
     func makeDriver(on eventLoop: EventLoop) -> any LoadInteractionDriver
+}
+
+extension LoadInteraction {
+    public var runsOnSocketEventLoop: Bool { false }
 }
 
 /// An interaction bound to one worker's event loop; every call happens on that loop.

@@ -178,9 +178,32 @@ public struct LoadRunner: Sendable {
     /// still returns everything measured). `onInterval` sees each second as it closes.
     /// `scenario` runs beside the load from its start (a shutdown); it is cancelled if still
     /// running when the load ends.
+    ///
+    /// One worker runs on each of `loops`. A mix whose every interaction runs on a
+    /// `SocketEventLoop` (HTTP/1.1 alone) runs on as many loops of Accord's own instead, made for
+    /// the run: their connections skip NIO's channel pipeline, which costs more user time per
+    /// request than wrk spends in all (README, "Measured").
     public func run(
         _ plan: LoadPlan, on loops: [EventLoop], onInterval: @Sendable (LoadInterval) -> Void = { _ in },
         scenario: (@Sendable (LoadRunControl) async -> Void)? = nil
+    ) async throws -> LoadOutcome {
+        guard plan.mix.allSatisfy(\.interaction.runsOnSocketEventLoop) else {
+            return try await run(plan, workingOn: loops, onInterval: onInterval, scenario: scenario)
+        }
+        let socketLoops = SocketEventLoop.makeLoops(count: loops.count)
+        do {
+            let outcome = try await run(plan, workingOn: socketLoops, onInterval: onInterval, scenario: scenario)
+            for loop in socketLoops { await loop.shutdown() }
+            return outcome
+        } catch {
+            for loop in socketLoops { await loop.shutdown() }
+            throw error
+        }
+    }
+
+    private func run(
+        _ plan: LoadPlan, workingOn loops: [EventLoop], onInterval: @Sendable (LoadInterval) -> Void,
+        scenario: (@Sendable (LoadRunControl) async -> Void)?
     ) async throws -> LoadOutcome {
         let workers = try await makeWorkers(plan, loops: loops)
         let startedAt = Date()

@@ -4,10 +4,22 @@ import NIOCore
 import NIOPosix
 import Testing
 
+/// The pool on NIO's loops (a channel per connection) and on Accord's own `SocketEventLoop`
+/// (plain sockets, the load engine's path): every test runs on both.
+enum PoolLoop: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case nio, socket
+
+    private static let socketLoop = SocketEventLoop(name: "test-socket")
+
+    var eventLoop: EventLoop { self == .nio ? MultiThreadedEventLoopGroup.singleton.next() : Self.socketLoop }
+    var testDescription: String { rawValue }
+}
+
 @Suite struct HTTPClientTests {
-    @Test func reusesKeepAliveConnectionsAndStampsEachStep() async throws {
+    @Test(arguments: PoolLoop.allCases)
+    func reusesKeepAliveConnectionsAndStampsEachStep(loop kind: PoolLoop) async throws {
         try await TestServer.with { _, port in
-            let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: port))
+            let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: port), eventLoop: kind.eventLoop)
             let request = HTTPClientRequest(path: "/orders/9", authority: client.target.authority)
             for _ in 0..<10 {
                 let exchange = await client.execute(request)
@@ -23,9 +35,10 @@ import Testing
         }
     }
 
-    @Test func reportsConnectionCloseAndReconnects() async throws {
+    @Test(arguments: PoolLoop.allCases)
+    func reportsConnectionCloseAndReconnects(loop kind: PoolLoop) async throws {
         try await TestServer.with { _, port in
-            let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: port))
+            let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: port), eventLoop: kind.eventLoop)
             let closing = HTTPClientRequest(path: "/hello", authority: client.target.authority,
                                             headers: [("Connection", "close")])
             #expect(try await client.execute(closing).result.get().connectionClose)
@@ -38,8 +51,9 @@ import Testing
         }
     }
 
-    @Test func reportsRefusedConnections() async throws {
-        let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: FreePort.next()))
+    @Test(arguments: PoolLoop.allCases)
+    func reportsRefusedConnections(loop kind: PoolLoop) async throws {
+        let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: FreePort.next()), eventLoop: kind.eventLoop)
         let exchange = await client.execute(HTTPClientRequest(path: "/", authority: client.target.authority))
         guard case .failure(let error) = exchange.result else { Issue.record("connected to a closed port"); return }
         #expect(error.kind == .connectRefused)
@@ -47,11 +61,12 @@ import Testing
         await client.shutdown()
     }
 
-    @Test func timesOutSlowResponses() async throws {
+    @Test(arguments: PoolLoop.allCases)
+    func timesOutSlowResponses(loop kind: PoolLoop) async throws {
         let gate = Gate()
         try await TestServer.with(gate: gate) { _, port in
             let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: port),
-                                    configuration: .init(requestTimeout: .milliseconds(100)))
+                                    configuration: .init(requestTimeout: .milliseconds(100)), eventLoop: kind.eventLoop)
             let exchange = await client.execute(HTTPClientRequest(path: "/gate", authority: client.target.authority))
             guard case .failure(let error) = exchange.result else { Issue.record("no timeout"); return }
             #expect(error.kind == .timeout)
@@ -60,16 +75,17 @@ import Testing
         }
     }
 
-    @Test(arguments: [
+    @Test(arguments: PoolLoop.allCases, [
         (ScriptedPeer.Script.closeAtOnce, HTTPClientError.Kind.resetBeforeResponse,
          HTTPConnectionEvent.Kind.resetBeforeResponse),
         (.closeMidResponse, .resetDuringResponse, .resetDuringResponse),
     ])
     func reportsConnectionsLostInFlight(
-        script: ScriptedPeer.Script, error: HTTPClientError.Kind, event: HTTPConnectionEvent.Kind
+        loop kind: PoolLoop, _ expected: (ScriptedPeer.Script, HTTPClientError.Kind, HTTPConnectionEvent.Kind)
     ) async throws {
+        let (script, error, event) = expected
         let peer = try await ScriptedPeer(script)
-        let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: peer.port))
+        let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: peer.port), eventLoop: kind.eventLoop)
         let exchange = await client.execute(HTTPClientRequest(path: "/", authority: client.target.authority))
         guard case .failure(let failure) = exchange.result else { Issue.record("expected a failure"); return }
         #expect(failure.kind == error)
@@ -78,9 +94,10 @@ import Testing
         await peer.stop()
     }
 
-    @Test func reportsAPeerClosingAnIdleConnection() async throws {
+    @Test(arguments: PoolLoop.allCases)
+    func reportsAPeerClosingAnIdleConnection(loop kind: PoolLoop) async throws {
         let peer = try await ScriptedPeer(.answerThenClose)
-        let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: peer.port))
+        let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: peer.port), eventLoop: kind.eventLoop)
         let exchange = await client.execute(HTTPClientRequest(path: "/", authority: client.target.authority))
         #expect(try exchange.result.get().bodyText == "ok")
         #expect(await eventually { await client.eventCounts()[.closedByPeerAfterResponse] == 1 })
@@ -93,14 +110,15 @@ import Testing
     }
 
     /// The load path: completions and connection events on the pool's event loop, no futures.
-    @Test func deliversCompletionsAndEventsOnTheLoop() async throws {
+    @Test(arguments: PoolLoop.allCases)
+    func deliversCompletionsAndEventsOnTheLoop(loop kind: PoolLoop) async throws {
         final class Recorder {
             var numbers: [Int] = []
             var events: [HTTPConnectionEvent.Kind] = []
         }
         try await TestServer.with { _, port in
             let target = try HTTPTarget(host: "127.0.0.1", port: port)
-            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let loop = kind.eventLoop
             let request = HTTPClientRequest(path: "/hello", authority: target.authority)
             let pool = try await loop.submit {
                 let pool = HTTPConnectionPool(target: target, eventLoop: loop, configuration: .init(maxConnections: 2))
@@ -124,6 +142,25 @@ import Testing
             #expect(numbers.sorted() == Array(0..<20))
             #expect(events == [.connected, .connected])
             try await loop.flatSubmit { pool.value.0.close() }.get()
+        }
+    }
+
+    /// A body larger than one read and than the socket takes at once: the request is written in
+    /// parts as the socket drains, the echo is read in many.
+    @Test(arguments: PoolLoop.allCases)
+    func sendsAndReceivesBodiesLargerThanTheSocketTakes(loop kind: PoolLoop) async throws {
+        let text = String(repeating: "0123456789abcdef", count: 3 << 16)  // 3 MiB
+        try await TestServer.with(configuration: .init(maxBodyBytes: 8 << 20)) { _, port in
+            let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: port), eventLoop: kind.eventLoop)
+            let body = ByteBuffer(string: #"{"text":"\#(text)"}"#)
+            let request = HTTPClientRequest(
+                method: .POST, path: "/orders", authority: client.target.authority,
+                headers: [("Content-Type", "application/json")], body: body)
+            let response = try await client.execute(request).result.get()
+            #expect(response.status == 201)
+            #expect(response.body.readableBytes > text.utf8.count)
+            #expect(response.bodyText.contains(text))
+            await client.shutdown()
         }
     }
 }

@@ -1,0 +1,327 @@
+import CEpoll
+import Dispatch
+import Glibc
+import HeapModule
+import NIOCore
+import Synchronization
+
+/// Something a `SocketEventLoop` tells when its descriptor is ready (on the loop's thread).
+protocol SocketWatcher: AnyObject {
+    /// `events`: the epoll bits that are set (`EPOLLIN`, `EPOLLOUT`, `EPOLLHUP`, `EPOLLERR`, …).
+    func ready(_ events: UInt32)
+}
+
+/// An event loop of Accord's own: one thread, epoll for the sockets watched on it, a heap of
+/// timers, and NIO's `EventLoop` protocol on top, so promises, futures and scheduled tasks work
+/// on it as on NIO's loops. It exists for the HTTP/1.1 load client: connections on it read and
+/// write their sockets directly instead of through a channel pipeline, which costs more user
+/// time per request than wrk spends in all (README, "Measured").
+public final class SocketEventLoop: EventLoop, @unchecked Sendable {
+    private struct Timer: Comparable {
+        let deadline: UInt64
+        /// Insertion order: timers due at the same time run in the order they were scheduled.
+        let order: UInt64
+        let task: TimerTask
+
+        static func < (a: Timer, b: Timer) -> Bool { (a.deadline, a.order) < (b.deadline, b.order) }
+        static func == (a: Timer, b: Timer) -> Bool { a.deadline == b.deadline && a.order == b.order }
+    }
+
+    /// A scheduled task's body; nil once it ran or was cancelled. Touched on the loop only.
+    private final class TimerTask: @unchecked Sendable {
+        var body: (() -> Void)?
+        /// Fails the task's promise (cancelled, or the loop shut down).
+        let fail: (any Error) -> Void
+        init(body: @escaping () -> Void, fail: @escaping (any Error) -> Void) {
+            self.body = body
+            self.fail = fail
+        }
+    }
+
+    private struct Slot {
+        var generation: UInt32
+        var watcher: (any SocketWatcher)?
+    }
+
+    private struct Inbox {
+        var tasks: [@Sendable () -> Void] = []
+        /// The eventfd has been written and the loop has not drained it yet.
+        var woken = false
+        var stopping = false
+    }
+
+    private static let wakeupToken = UInt64.max
+
+    private let epoll: CInt
+    private let wakeup: CInt
+    private var thread = pthread_t()
+    private let started = DispatchSemaphore(value: 0)
+    private let inbox = Mutex(Inbox())
+    // Loop-thread-only state. Not checked dynamically for exclusivity: the per-request path runs
+    // through it (as in the pool).
+    @exclusivity(unchecked) private var timers = Heap<Timer>()
+    @exclusivity(unchecked) private var timerOrder: UInt64 = 0
+    @exclusivity(unchecked) private var local: [@Sendable () -> Void] = []
+    @exclusivity(unchecked) private var slots: [Slot] = []
+    private let stoppedCallbacks = Mutex<[(DispatchQueue, @Sendable (Error?) -> Void)]?>([])
+
+    /// Starts the loop's thread.
+    public init(name: String = "accord-socket-loop") {
+        epoll = epoll_create1(CInt(EPOLL_CLOEXEC))
+        wakeup = eventfd(0, CInt(EFD_NONBLOCK | EFD_CLOEXEC))
+        precondition(epoll >= 0 && wakeup >= 0, "epoll or eventfd unavailable: errno \(errno)")
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.u64 = Self.wakeupToken
+        precondition(epoll_ctl(epoll, EPOLL_CTL_ADD, wakeup, &event) == 0, "epoll_ctl: errno \(errno)")
+        let box = Unmanaged.passRetained(self).toOpaque()
+        let created = pthread_create(&thread, nil, { argument in
+            let loop = Unmanaged<SocketEventLoop>.fromOpaque(argument!).takeRetainedValue()
+            loop.started.wait()
+            loop.run()
+            return nil
+        }, box)
+        precondition(created == 0, "pthread_create: \(created)")
+        accord_set_thread_name(thread, String(name.prefix(15)))
+        started.signal()
+    }
+
+    /// `count` loops, for a load run's workers.
+    public static func makeLoops(count: Int) -> [SocketEventLoop] {
+        (0..<count).map { SocketEventLoop(name: "accord-load-\($0)") }
+    }
+
+    // MARK: - EventLoop
+
+    public var inEventLoop: Bool { pthread_equal(pthread_self(), thread) != 0 }
+
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        if inEventLoop {
+            local.append(task)
+            return
+        }
+        let wake = inbox.withLock { inbox -> Bool in
+            inbox.tasks.append(task)
+            defer { inbox.woken = true }
+            return !inbox.woken
+        }
+        if wake { signalWakeup() }
+    }
+
+    public func scheduleTask<T>(deadline: NIODeadline, _ task: @escaping @Sendable () throws -> T) -> Scheduled<T> {
+        schedule(deadline: deadline, task)
+    }
+
+    public func _scheduleTaskIsolatedUnsafeUnchecked<T>(
+        deadline: NIODeadline, _ task: @escaping () throws -> T
+    ) -> Scheduled<T> {
+        schedule(deadline: deadline, task)
+    }
+
+    private func schedule<T>(deadline: NIODeadline, _ task: @escaping () throws -> T) -> Scheduled<T> {
+        let promise = makePromise(of: T.self)
+        // The body runs on the loop, where the promise may take a value that is not Sendable.
+        let timer = TimerTask(
+            body: {
+                do { promise.assumeIsolatedUnsafeUnchecked().succeed(try task()) } catch { promise.fail(error) }
+            },
+            fail: { promise.fail($0) })
+        let due = deadline.uptimeNanoseconds
+        if inEventLoop {
+            insert(timer, due: due)
+        } else {
+            execute { self.insert(timer, due: due) }
+        }
+        return Scheduled(promise: promise) { [self] in
+            let cancel: @Sendable () -> Void = {
+                guard timer.body != nil else { return }
+                timer.body = nil
+                timer.fail(EventLoopError.cancelled)
+            }
+            if inEventLoop { cancel() } else { execute(cancel) }
+        }
+    }
+
+    public func scheduleTask<T>(in delay: TimeAmount, _ task: @escaping @Sendable () throws -> T) -> Scheduled<T> {
+        scheduleTask(deadline: .now() + delay, task)
+    }
+
+    public func preconditionInEventLoop(file: StaticString, line: UInt) {
+        precondition(inEventLoop, "not on the socket loop's thread", file: file, line: line)
+    }
+
+    public func preconditionNotInEventLoop(file: StaticString, line: UInt) {
+        precondition(!inEventLoop, "on the socket loop's thread", file: file, line: line)
+    }
+
+    /// Runs what is queued, fails the timers still pending (`EventLoopError.shutdown`), closes its
+    /// descriptors and ends the thread; then calls `callback` on `queue`.
+    public func shutdownGracefully(queue: DispatchQueue, _ callback: @escaping @Sendable (Error?) -> Void) {
+        let first = stoppedCallbacks.withLock { callbacks -> Bool? in
+            guard callbacks != nil else { return nil }
+            callbacks!.append((queue, callback))
+            return callbacks!.count == 1
+        }
+        switch first {
+        case nil: queue.async { callback(nil) }  // already stopped
+        case true?:
+            let wake = inbox.withLock { inbox -> Bool in
+                inbox.stopping = true
+                defer { inbox.woken = true }
+                return !inbox.woken
+            }
+            if wake { signalWakeup() }
+        case false?: break
+        }
+    }
+
+    /// Shuts the loop down and waits until its thread has ended.
+    public func shutdown() async {
+        await withCheckedContinuation { continuation in
+            shutdownGracefully(queue: .global()) { _ in continuation.resume() }
+        }
+    }
+
+    // MARK: - Descriptors (on the loop)
+
+    /// Watches `fd` for `events` (epoll bits); `watcher` is held until `unwatch`.
+    func watch(_ fd: CInt, for events: UInt32, by watcher: any SocketWatcher) throws(IOError) {
+        let index = Int(fd)
+        if index >= slots.count { slots.append(contentsOf: repeatElement(Slot(generation: 0), count: index + 1 - slots.count)) }
+        slots[index].generation &+= 1
+        slots[index].watcher = watcher
+        try control(EPOLL_CTL_ADD, fd, events)
+    }
+
+    func change(_ fd: CInt, to events: UInt32) throws(IOError) {
+        try control(EPOLL_CTL_MOD, fd, events)
+    }
+
+    /// Stops watching `fd` (before it is closed); events already collected for it are dropped.
+    func unwatch(_ fd: CInt) {
+        _ = epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil)
+        let index = Int(fd)
+        guard index < slots.count else { return }
+        slots[index].generation &+= 1
+        slots[index].watcher = nil
+    }
+
+    private func control(_ operation: CInt, _ fd: CInt, _ events: UInt32) throws(IOError) {
+        var event = epoll_event()
+        event.events = events
+        // The generation tells a stale event from one for a new socket that reuses the number.
+        event.data.u64 = UInt64(slots[Int(fd)].generation) << 32 | UInt64(UInt32(bitPattern: fd))
+        guard epoll_ctl(epoll, operation, fd, &event) == 0 else { throw IOError(errnoCode: errno, reason: "epoll_ctl") }
+    }
+
+    // MARK: - The loop
+
+    private func insert(_ timer: TimerTask, due: UInt64) {
+        timerOrder &+= 1
+        timers.insert(Timer(deadline: due, order: timerOrder, task: timer))
+    }
+
+    private func signalWakeup() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeup, &one, MemoryLayout<UInt64>.size)
+    }
+
+    private func run() {
+        let capacity: CInt = 256
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: Int(capacity))
+        defer { events.deallocate() }
+        var stopping = false
+        while !stopping {
+            let now = NIODeadline.now().uptimeNanoseconds
+            runDueTimers(now: now)
+            runLocalTasks()
+            var timeout = timespec()
+            let count: CInt
+            if !local.isEmpty {
+                count = accord_epoll_wait(epoll, events, capacity, &timeout)
+            } else if let next = timers.min {
+                let wait = next.deadline > now ? next.deadline - now : 0
+                timeout.tv_sec = Int(wait / 1_000_000_000)
+                timeout.tv_nsec = Int(wait % 1_000_000_000)
+                count = accord_epoll_wait(epoll, events, capacity, &timeout)
+            } else {
+                count = accord_epoll_wait(epoll, events, capacity, nil)
+            }
+            if count < 0 {
+                precondition(errno == EINTR, "epoll_pwait2: errno \(errno)")
+                continue
+            }
+            for index in 0..<Int(count) {
+                let event = events[index]
+                if event.data.u64 == Self.wakeupToken {
+                    stopping = drainInbox()
+                    continue
+                }
+                let fd = Int(UInt32(truncatingIfNeeded: event.data.u64))
+                let generation = UInt32(truncatingIfNeeded: event.data.u64 >> 32)
+                guard fd < slots.count, slots[fd].generation == generation, let watcher = slots[fd].watcher else {
+                    continue
+                }
+                watcher.ready(event.events)
+            }
+        }
+        finish()
+    }
+
+    private func runDueTimers(now: UInt64) {
+        while let next = timers.min, next.deadline <= now {
+            let timer = timers.removeMin()
+            if let body = timer.task.body {
+                timer.task.body = nil
+                body()
+            }
+        }
+    }
+
+    /// Runs the tasks queued on the loop so far; those they queue run on the next turn, after I/O.
+    private func runLocalTasks() {
+        guard !local.isEmpty else { return }
+        let tasks = local
+        local.removeAll(keepingCapacity: true)
+        for task in tasks { task() }
+    }
+
+    /// Takes the tasks other threads queued; true when the loop was asked to stop.
+    private func drainInbox() -> Bool {
+        var counter: UInt64 = 0
+        _ = Glibc.read(wakeup, &counter, MemoryLayout<UInt64>.size)
+        let (tasks, stopping) = inbox.withLock { inbox in
+            defer {
+                inbox.tasks.removeAll()
+                inbox.woken = false
+            }
+            return (inbox.tasks, inbox.stopping)
+        }
+        local.append(contentsOf: tasks)
+        return stopping
+    }
+
+    private func finish() {
+        // What was queued before the stop still runs, as on NIO's loops; timers do not.
+        while !local.isEmpty || !inbox.withLock({ $0.tasks.isEmpty }) {
+            _ = drainInbox()
+            runLocalTasks()
+        }
+        while let timer = timers.popMin() {
+            if timer.task.body != nil {
+                timer.task.body = nil
+                timer.task.fail(EventLoopError.shutdown)
+            }
+        }
+        for slot in slots where slot.watcher != nil { slot.watcher?.ready(EPOLLHUP.rawValue) }
+        slots.removeAll()
+        Glibc.close(epoll)
+        Glibc.close(wakeup)
+        let callbacks = stoppedCallbacks.withLock { callbacks in
+            defer { callbacks = nil }
+            return callbacks ?? []
+        }
+        for (queue, callback) in callbacks { queue.async { callback(nil) } }
+        pthread_detach(thread)
+    }
+}
