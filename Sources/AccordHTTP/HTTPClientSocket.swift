@@ -91,6 +91,7 @@ final class HTTPClientSocket: SocketWatcher, HTTPClientTransport {
 
     func close() {
         guard open else { return }
+        if connecting != nil { return fail(EventLoopError.shutdown) }
         open = false
         loop.unwatch(fd)
         Glibc.close(fd)

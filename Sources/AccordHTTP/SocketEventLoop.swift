@@ -9,6 +9,8 @@ import Synchronization
 protocol SocketWatcher: AnyObject {
     /// `events`: the epoll bits that are set (`EPOLLIN`, `EPOLLOUT`, `EPOLLHUP`, `EPOLLERR`, …).
     func ready(_ events: UInt32)
+    /// The loop is stopping: close the descriptor (and stop watching it).
+    func close()
 }
 
 /// An event loop of Accord's own: one thread, epoll for the sockets watched on it, a heap of
@@ -48,6 +50,8 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
         /// The eventfd has been written and the loop has not drained it yet.
         var woken = false
         var stopping = false
+        /// The loop has ended: its descriptors are closed (the numbers may already name others).
+        var ended = false
     }
 
     private static let wakeupToken = UInt64.max
@@ -100,7 +104,9 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
             local.append(task)
             return
         }
+        // A loop that has ended runs nothing more, as NIO's loops (which log an error instead).
         let wake = inbox.withLock { inbox -> Bool in
+            guard !inbox.ended else { return false }
             inbox.tasks.append(task)
             defer { inbox.woken = true }
             return !inbox.woken
@@ -313,8 +319,9 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
                 timer.task.fail(EventLoopError.shutdown)
             }
         }
-        for slot in slots where slot.watcher != nil { slot.watcher?.ready(EPOLLHUP.rawValue) }
+        for slot in slots { slot.watcher?.close() }
         slots.removeAll()
+        inbox.withLock { $0.ended = true }
         Glibc.close(epoll)
         Glibc.close(wakeup)
         let callbacks = stoppedCallbacks.withLock { callbacks in

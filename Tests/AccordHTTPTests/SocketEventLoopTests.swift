@@ -1,0 +1,97 @@
+@testable import AccordHTTP
+import Dispatch
+import NIOCore
+import Synchronization
+import Testing
+
+@Suite struct SocketEventLoopTests {
+    /// Appends from the loop only; read back through the loop.
+    final class Log: @unchecked Sendable {
+        var entries: [String] = []
+    }
+
+    final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    @Test func runsTasksOnItsThreadInTheOrderTheyWereQueued() async throws {
+        let loop = SocketEventLoop()
+        let log = Log()
+        #expect(!loop.inEventLoop)
+        for number in 0..<100 {
+            loop.execute {
+                loop.preconditionInEventLoop()
+                log.entries.append("\(number)")
+            }
+        }
+        let entries = try await loop.submit { log.entries }.get()
+        #expect(entries == (0..<100).map(String.init))
+        await loop.shutdown()
+    }
+
+    @Test func runsTimersByDeadlineAndTiesInTheOrderTheyWereScheduled() async throws {
+        let loop = SocketEventLoop()
+        let log = Log()
+        let base = NIODeadline.now() + .milliseconds(30)
+        let all = try await loop.submit { () -> [EventLoopFuture<Void>] in
+            [("c", 20), ("a", 0), ("b", 10), ("b2", 10)].map { name, offset in
+                loop.scheduleTask(deadline: base + .milliseconds(Int64(offset))) { log.entries.append(name) }.futureResult
+            }
+        }.get()
+        try await EventLoopFuture.andAllSucceed(all, on: loop).get()
+        #expect(NIODeadline.now() >= base + .milliseconds(20))
+        #expect(try await loop.submit { log.entries }.get() == ["a", "b", "b2", "c"])
+        await loop.shutdown()
+    }
+
+    /// Scheduled from off the loop, the timer goes in through the loop's inbox, which wakes it from
+    /// its wait; it runs no earlier than its deadline.
+    @Test func aTimerScheduledFromAnotherThreadWakesTheLoop() async throws {
+        let loop = SocketEventLoop()
+        let scheduled = NIODeadline.now()
+        let ran = try await loop.scheduleTask(in: .microseconds(200)) { NIODeadline.now() }.futureResult.get()
+        #expect(ran >= scheduled + .microseconds(200))
+        await loop.shutdown()
+    }
+
+    @Test func aCancelledTimerFailsItsPromiseAndDoesNotRun() async throws {
+        let loop = SocketEventLoop()
+        let ran = Counter()
+        let scheduled = loop.scheduleTask(in: .milliseconds(50)) { ran.value.add(1, ordering: .relaxed) }
+        scheduled.cancel()
+        await #expect(throws: EventLoopError.cancelled) { try await scheduled.futureResult.get() }
+        try await loop.scheduleTask(in: .milliseconds(100)) {}.futureResult.get()
+        let runs = ran.value.load(ordering: .relaxed)
+        #expect(runs == 0)
+        await loop.shutdown()
+    }
+
+    @Test func shutdownRunsWhatIsQueuedAndFailsPendingTimers() async throws {
+        let loop = SocketEventLoop()
+        let log = Log()
+        let pending = loop.scheduleTask(in: .seconds(60)) {}
+        // Registered before the shutdown: a stopped loop runs no more callbacks.
+        pending.futureResult.whenFailure { log.entries.append("\($0)") }
+        loop.execute { log.entries.append("queued") }
+        await loop.shutdown()
+        #expect(log.entries == ["queued", "\(EventLoopError.shutdown)"])
+        // A second shutdown answers at once.
+        await loop.shutdown()
+    }
+
+    @Test func tasksFromManyThreadsAllRun() async throws {
+        let loop = SocketEventLoop()
+        let count = Counter()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    for _ in 0..<1000 { loop.execute { count.value.add(1, ordering: .relaxed) } }
+                }
+            }
+        }
+        try await loop.submit {}.get()
+        let ran = count.value.load(ordering: .relaxed)
+        #expect(ran == 8000)
+        await loop.shutdown()
+    }
+}
