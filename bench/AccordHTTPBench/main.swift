@@ -6,7 +6,8 @@ import NIOPosix
 
 // Drives AccordHTTP for bench/http-vs-wrk:
 //   AccordHTTPBench serve PORT                      serves GET /hello until killed
-//   AccordHTTPBench load PORT CONNECTIONS SECONDS   closed loop like `wrk -t1 -cN -dS`
+//   AccordHTTPBench load PORT CONNECTIONS SECONDS   closed loop like `wrk -t1 -cN -dS` on NIO's loop
+//   AccordHTTPBench load-socket PORT CONNECTIONS SECONDS   the same on Accord's SocketEventLoop
 // The script measures each process's CPU time itself, the same way for wrk.
 
 /// Keeps every connection busy: each completion sends the next request, until the deadline.
@@ -121,10 +122,13 @@ case "serve":
     print("READY \(port)")
     fflush(nil)  // stdout is a pipe to the bench script: push READY out now
     try await Task.sleep(for: .seconds(3600))
-case "load" where arguments.count == 5:
+case "load" where arguments.count == 5, "load-socket" where arguments.count == 5:
     guard let connections = Int(arguments[3]), let seconds = Double(arguments[4]) else { exit(2) }
+    // `load`: the pool on NIO's loop (a channel per connection); `load-socket`: on Accord's own
+    // SocketEventLoop (plain sockets), as `accord load` runs a mix of HTTP alone.
+    let socketLoop = arguments[1] == "load-socket" ? SocketEventLoop() : nil
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    let loop = group.next()
+    let loop: EventLoop = socketLoop ?? group.next()
     let target = try HTTPTarget(host: "127.0.0.1", port: port)
     let request = HTTPClientRequest(path: "/hello", authority: target.authority)
     let result = try await loop.flatSubmit { () -> EventLoopFuture<(Int, Int, Int)> in
@@ -139,6 +143,7 @@ case "load" where arguments.count == 5:
         }.flatMap { pool.close() }.map { (driver.completed, driver.failed, driver.non2xx) }.nonisolated()
     }.get()
     print("requests \(result.0) errors \(result.1) non2xx \(result.2)")
+    await socketLoop?.shutdown()
     try await group.shutdownGracefully()
 case "load-niohttp1" where arguments.count == 5:
     guard let connections = Int(arguments[3]), let seconds = Double(arguments[4]) else { exit(2) }
