@@ -161,6 +161,50 @@ import Testing
         #expect(stats.errors == ["no_capture": stats.requests])
     }
 
+    /// Records the kind of loop each worker's driver was made on, and answers at once.
+    struct LoopProbe: LoadInteraction {
+        final class Driver: LoadInteractionDriver {
+            let eventLoop: EventLoop
+            init(eventLoop: EventLoop) { self.eventLoop = eventLoop }
+            func connect() -> EventLoopFuture<Void> { eventLoop.makeSucceededVoidFuture() }
+            func start(sequence: UInt64, done: RequestCompletion) {
+                let now = MonotonicTime.now()
+                eventLoop.assumeIsolated().execute { done(RequestOutcome(error: nil, sentAt: now, endedAt: now)) }
+            }
+            func close() -> EventLoopFuture<Void> { eventLoop.makeSucceededVoidFuture() }
+        }
+
+        final class Seen: Sendable {
+            let kinds = Mutex<[String]>([])
+        }
+
+        let name: String
+        let runsOnSocketEventLoop: Bool
+        let loops = Seen()
+
+        func makeDriver(on eventLoop: EventLoop) -> any LoadInteractionDriver {
+            loops.kinds.withLock { $0.append(eventLoop is SocketEventLoop ? "socket" : "nio") }
+            return Driver(eventLoop: eventLoop)
+        }
+    }
+
+    /// A mix of interactions that all run on Accord's own loops (HTTP alone) works on socket loops
+    /// made for the run, one per loop given; one that needs NIO keeps the whole mix on NIO's.
+    @Test(arguments: [([true, true], "socket"), ([true, false], "nio")])
+    func aMixThatAllRunsOnSocketLoopsWorksOnThem(socketCapable: [Bool], expected: String) async throws {
+        let probes = socketCapable.enumerated().map { index, capable in
+            LoopProbe(name: "probe-\(index)", runsOnSocketEventLoop: capable)
+        }
+        let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator().prefix(2))
+        let outcome = try await LoadRunner().run(
+            LoadPlan(model: .closed(users: 2, duration: .milliseconds(300)), mix: probes.map { .init($0) }),
+            on: loops)
+        for probe in probes {
+            #expect(probe.loops.kinds.withLock { $0 } == Array(repeating: expected, count: loops.count))
+        }
+        #expect(outcome.totals.reduce(0) { $0 + $1.requests } > 0)
+    }
+
     /// A run keeps each second as interval-log lines, not histograms: decoded by Python's `hdrh`,
     /// they hold every request the run counted, with its percentiles.
     @Test func theSecondsItKeepsMakeAnIntervalLogWithEveryRequest() async throws {
