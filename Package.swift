@@ -251,7 +251,8 @@ let package = Package(
                 "AccordHTTP", "AccordJSON", "AccordTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "AccordContractsTests",
