@@ -65,6 +65,14 @@ final class HTTPClientConnection {
         transport.write(request.bytes)
         // Stamped after the write: on an open socket the write() call has been made by now.
         entry.timestamps.written = HTTPClock.now()
+        // A write that failed at once closed a NIO channel inside the call (`ended` has run): this
+        // request was not in flight yet, so it fails here instead of waiting on a dead connection.
+        guard self.transport != nil else {
+            entry.timestamps.complete = entry.timestamps.written
+            pool.fail(entry.completion, HTTPClientError(.resetBeforeResponse, "connection closed during the write"),
+                      timestamps: entry.timestamps)
+            return
+        }
         inFlight.append(entry)
         if !timerArmed { armTimer(at: entry.timestamps.written) }
     }

@@ -9,6 +9,9 @@ import NIOCore
 final class HTTPClientSocket: SocketWatcher, HTTPClientTransport {
     /// What one read takes at most; a response larger than this is read in several.
     private static let readSize = 8192
+    /// Reads per readiness at most, so one connection with a large body cannot hold the loop
+    /// (NIO reads up to 4 times too); epoll reports what is left on the next turn.
+    private static let readsPerTurn = 4
     private static let readable = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
 
     private let fd: CInt
@@ -44,8 +47,10 @@ final class HTTPClientSocket: SocketWatcher, HTTPClientTransport {
         let socket = HTTPClientSocket(fd: fd, loop: loop, connection: connection)
         let promise = loop.makePromise(of: EventLoopFuture<Void>.self)
         socket.connecting = promise
-        let result = address.withSockAddr { Glibc.connect(fd, $0, socklen_t($1)) }
-        let code = errno
+        let (result, code) = address.withSockAddr { address, length in
+            let result = Glibc.connect(fd, address, socklen_t(length))
+            return (result, errno)
+        }
         do {
             try loop.watch(fd, for: result == 0 ? readable : EPOLLOUT.rawValue, by: socket)
         } catch {
@@ -54,8 +59,11 @@ final class HTTPClientSocket: SocketWatcher, HTTPClientTransport {
         }
         if result == 0 {
             socket.connected()
-        } else if code == EINPROGRESS {
-            socket.connectTimer = loop.assumeIsolated().scheduleTask(in: timeout) { socket.fail(ChannelError.connectTimeout(timeout)) }
+        } else if code == EINPROGRESS || code == EINTR {
+            // Interrupted, a non-blocking connect goes on by itself, as one in progress does.
+            socket.connectTimer = loop.assumeIsolated().scheduleTask(in: timeout) {
+                socket.fail(ChannelError.connectTimeout(timeout))
+            }
         } else {
             socket.fail(IOError(errnoCode: code, reason: "connect"))
         }
@@ -89,9 +97,9 @@ final class HTTPClientSocket: SocketWatcher, HTTPClientTransport {
         }
     }
 
+    /// Closed by the connection, or by the peer or an error through `ready`.
     func close() {
         guard open else { return }
-        if connecting != nil { return fail(EventLoopError.shutdown) }
         open = false
         loop.unwatch(fd)
         Glibc.close(fd)
@@ -99,18 +107,27 @@ final class HTTPClientSocket: SocketWatcher, HTTPClientTransport {
         closed.succeed()
     }
 
+    /// Closed as the connection closes itself, so what it reports reads as a close of its own.
+    func loopStopping() {
+        if connecting != nil {
+            fail(EventLoopError.shutdown)
+        } else {
+            connection.close()
+        }
+    }
+
     // MARK: -
 
     private func connected() {
         guard let promise = connecting else { return }
-        connecting = nil
-        connectTimer?.cancel()
-        connectTimer = nil
         do {
             try loop.change(fd, to: Self.readable)
         } catch {
             return fail(error)
         }
+        connecting = nil
+        connectTimer?.cancel()
+        connectTimer = nil
         connection.transport = self
         promise.succeed(closed.futureResult)
     }
@@ -167,9 +184,11 @@ final class HTTPClientSocket: SocketWatcher, HTTPClientTransport {
     }
 
     /// Reads until the socket has nothing more (a read that does not fill the buffer says so,
-    /// without another call), the peer closed, or the socket failed.
+    /// without another call), the peer closed, the socket failed, or the turn's reads are done.
     private func readAvailable() {
-        while open {
+        var reads = 0
+        while open && reads < Self.readsPerTurn {
+            reads += 1
             buffer.clear()
             var failure: CInt = 0
             let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.readSize) { space in

@@ -10,7 +10,7 @@ protocol SocketWatcher: AnyObject {
     /// `events`: the epoll bits that are set (`EPOLLIN`, `EPOLLOUT`, `EPOLLHUP`, `EPOLLERR`, …).
     func ready(_ events: UInt32)
     /// The loop is stopping: close the descriptor (and stop watching it).
-    func close()
+    func loopStopping()
 }
 
 /// An event loop of Accord's own: one thread, epoll for the sockets watched on it, a heap of
@@ -58,19 +58,21 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
 
     private let epoll: CInt
     private let wakeup: CInt
-    private var thread = pthread_t()
-    private let started = DispatchSemaphore(value: 0)
+    private let name: String
     private let inbox = Mutex(Inbox())
     // Loop-thread-only state. Not checked dynamically for exclusivity: the per-request path runs
     // through it (as in the pool).
     @exclusivity(unchecked) private var timers = Heap<Timer>()
     @exclusivity(unchecked) private var timerOrder: UInt64 = 0
     @exclusivity(unchecked) private var local: [@Sendable () -> Void] = []
+    /// `local`'s second buffer: the two swap each turn, so running tasks allocates nothing.
+    @exclusivity(unchecked) private var running: [@Sendable () -> Void] = []
     @exclusivity(unchecked) private var slots: [Slot] = []
     private let stoppedCallbacks = Mutex<[(DispatchQueue, @Sendable (Error?) -> Void)]?>([])
 
     /// Starts the loop's thread.
     public init(name: String = "accord-socket-loop") {
+        self.name = String(name.prefix(15))
         epoll = epoll_create1(CInt(EPOLL_CLOEXEC))
         wakeup = eventfd(0, CInt(EFD_NONBLOCK | EFD_CLOEXEC))
         precondition(epoll >= 0 && wakeup >= 0, "epoll or eventfd unavailable: errno \(errno)")
@@ -78,16 +80,24 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
         event.events = EPOLLIN.rawValue
         event.data.u64 = Self.wakeupToken
         precondition(epoll_ctl(epoll, EPOLL_CTL_ADD, wakeup, &event) == 0, "epoll_ctl: errno \(errno)")
-        let box = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
         let created = pthread_create(&thread, nil, { argument in
             let loop = Unmanaged<SocketEventLoop>.fromOpaque(argument!).takeRetainedValue()
-            loop.started.wait()
+            accord_set_current_loop(argument)
+            accord_set_thread_name(loop.name)
             loop.run()
+            accord_set_current_loop(nil)
             return nil
-        }, box)
+        }, Unmanaged.passRetained(self).toOpaque())
         precondition(created == 0, "pthread_create: \(created)")
-        accord_set_thread_name(thread, String(name.prefix(15)))
-        started.signal()
+        pthread_detach(thread)
+    }
+
+    // Closed here, not when the loop ends: a thread that queued a task just before the end may
+    // still write its wakeup, and must not write into a descriptor that now names another file.
+    deinit {
+        Glibc.close(epoll)
+        Glibc.close(wakeup)
     }
 
     /// `count` loops, for a load run's workers.
@@ -97,7 +107,10 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
 
     // MARK: - EventLoop
 
-    public var inEventLoop: Bool { pthread_equal(pthread_self(), thread) != 0 }
+    public var inEventLoop: Bool {
+        let current: UnsafeRawPointer? = accord_current_loop()
+        return current == UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())
+    }
 
     public func execute(_ task: @escaping @Sendable () -> Void) {
         if inEventLoop {
@@ -193,7 +206,9 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
     /// Watches `fd` for `events` (epoll bits); `watcher` is held until `unwatch`.
     func watch(_ fd: CInt, for events: UInt32, by watcher: any SocketWatcher) throws(IOError) {
         let index = Int(fd)
-        if index >= slots.count { slots.append(contentsOf: repeatElement(Slot(generation: 0), count: index + 1 - slots.count)) }
+        if index >= slots.count {
+            slots.append(contentsOf: repeatElement(Slot(generation: 0), count: index + 1 - slots.count))
+        }
         slots[index].generation &+= 1
         slots[index].watcher = watcher
         try control(EPOLL_CTL_ADD, fd, events)
@@ -238,9 +253,9 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
         defer { events.deallocate() }
         var stopping = false
         while !stopping {
-            let now = NIODeadline.now().uptimeNanoseconds
-            runDueTimers(now: now)
+            runDueTimers(now: NIODeadline.now().uptimeNanoseconds)
             runLocalTasks()
+            let now = NIODeadline.now().uptimeNanoseconds
             var timeout = timespec()
             let count: CInt
             if !local.isEmpty {
@@ -287,9 +302,9 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
     /// Runs the tasks queued on the loop so far; those they queue run on the next turn, after I/O.
     private func runLocalTasks() {
         guard !local.isEmpty else { return }
-        let tasks = local
-        local.removeAll(keepingCapacity: true)
-        for task in tasks { task() }
+        swap(&local, &running)
+        for task in running { task() }
+        running.removeAll(keepingCapacity: true)
     }
 
     /// Takes the tasks other threads queued; true when the loop was asked to stop.
@@ -307,28 +322,37 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
         return stopping
     }
 
+    /// As NIO's loops do: close what is watched, run what is queued, fail the timers, and again
+    /// for whatever that queued, until nothing is left (at most 1000 rounds: a task that queues
+    /// itself again must not keep the loop from ending). Then nothing more is taken.
     private func finish() {
-        // What was queued before the stop still runs, as on NIO's loops; timers do not.
-        while !local.isEmpty || !inbox.withLock({ $0.tasks.isEmpty }) {
-            _ = drainInbox()
+        var rounds = 0
+        while true {
+            rounds += 1
+            for slot in slots { slot.watcher?.loopStopping() }
             runLocalTasks()
-        }
-        while let timer = timers.popMin() {
-            if timer.task.body != nil {
+            while let timer = timers.popMin() {
+                guard timer.task.body != nil else { continue }
                 timer.task.body = nil
                 timer.task.fail(EventLoopError.shutdown)
             }
+            let quiet = local.isEmpty && timers.isEmpty && !slots.contains { $0.watcher != nil }
+            let ended = inbox.withLock { inbox -> Bool in
+                guard (quiet && inbox.tasks.isEmpty) || rounds >= 1000 else {
+                    local.append(contentsOf: inbox.tasks)
+                    inbox.tasks.removeAll()
+                    return false
+                }
+                inbox.ended = true
+                return true
+            }
+            if ended { break }
         }
-        for slot in slots { slot.watcher?.close() }
         slots.removeAll()
-        inbox.withLock { $0.ended = true }
-        Glibc.close(epoll)
-        Glibc.close(wakeup)
         let callbacks = stoppedCallbacks.withLock { callbacks in
             defer { callbacks = nil }
             return callbacks ?? []
         }
         for (queue, callback) in callbacks { queue.async { callback(nil) } }
-        pthread_detach(thread)
     }
 }

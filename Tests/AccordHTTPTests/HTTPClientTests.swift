@@ -53,7 +53,8 @@ enum PoolLoop: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     @Test(arguments: PoolLoop.allCases)
     func reportsRefusedConnections(loop kind: PoolLoop) async throws {
-        let client = HTTPClient(target: try HTTPTarget(host: "127.0.0.1", port: FreePort.next()), eventLoop: kind.eventLoop)
+        let client = HTTPClient(
+            target: try HTTPTarget(host: "127.0.0.1", port: FreePort.next()), eventLoop: kind.eventLoop)
         let exchange = await client.execute(HTTPClientRequest(path: "/", authority: client.target.authority))
         guard case .failure(let error) = exchange.result else { Issue.record("connected to a closed port"); return }
         #expect(error.kind == .connectRefused)

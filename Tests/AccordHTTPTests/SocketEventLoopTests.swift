@@ -35,7 +35,8 @@ import Testing
         let base = NIODeadline.now() + .milliseconds(30)
         let all = try await loop.submit { () -> [EventLoopFuture<Void>] in
             [("c", 20), ("a", 0), ("b", 10), ("b2", 10)].map { name, offset in
-                loop.scheduleTask(deadline: base + .milliseconds(Int64(offset))) { log.entries.append(name) }.futureResult
+                let deadline = base + .milliseconds(Int64(offset))
+                return loop.scheduleTask(deadline: deadline) { log.entries.append(name) }.futureResult
             }
         }.get()
         try await EventLoopFuture.andAllSucceed(all, on: loop).get()
@@ -93,5 +94,23 @@ import Testing
         let ran = count.value.load(ordering: .relaxed)
         #expect(ran == 8000)
         await loop.shutdown()
+    }
+
+    /// Connections still open when the loop stops are closed as their own closes: nothing is
+    /// reported as the peer's doing, and the stop does not wait for them.
+    @Test func stoppingClosesTheConnectionsStillOpenAsTheirOwnCloses() async throws {
+        try await TestServer.with { _, port in
+            let loop = SocketEventLoop()
+            let target = try HTTPTarget(host: "127.0.0.1", port: port)
+            let events = Log()
+            let answered = try await loop.flatSubmit { () -> EventLoopFuture<HTTPClientExchange> in
+                let pool = HTTPConnectionPool(target: target, eventLoop: loop)
+                pool.onEvent = { events.entries.append("\($0.kind)") }
+                return pool.execute(HTTPClientRequest(path: "/hello", authority: target.authority))
+            }.get()
+            #expect(try answered.result.get().status == 200)
+            await loop.shutdown()
+            #expect(events.entries == ["connected"])
+        }
     }
 }
