@@ -253,9 +253,11 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
         defer { events.deallocate() }
         var stopping = false
         while !stopping {
-            runDueTimers(now: NIODeadline.now().uptimeNanoseconds)
-            runLocalTasks()
-            let now = NIODeadline.now().uptimeNanoseconds
+            var now = NIODeadline.now().uptimeNanoseconds
+            // The wait counts from after what ran (read again only then: a turn of I/O alone
+            // costs one clock read).
+            let timersRan = runDueTimers(now: now)
+            if runLocalTasks() || timersRan { now = NIODeadline.now().uptimeNanoseconds }
             var timeout = timespec()
             let count: CInt
             if !local.isEmpty {
@@ -289,22 +291,29 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
         finish()
     }
 
-    private func runDueTimers(now: UInt64) {
+    /// True when a timer ran.
+    private func runDueTimers(now: UInt64) -> Bool {
+        var ran = false
         while let next = timers.min, next.deadline <= now {
             let timer = timers.removeMin()
             if let body = timer.task.body {
                 timer.task.body = nil
                 body()
+                ran = true
             }
         }
+        return ran
     }
 
     /// Runs the tasks queued on the loop so far; those they queue run on the next turn, after I/O.
-    private func runLocalTasks() {
-        guard !local.isEmpty else { return }
+    /// True when there were some.
+    @discardableResult
+    private func runLocalTasks() -> Bool {
+        guard !local.isEmpty else { return false }
         swap(&local, &running)
         for task in running { task() }
         running.removeAll(keepingCapacity: true)
+        return true
     }
 
     /// Takes the tasks other threads queued; true when the loop was asked to stop.
