@@ -16,13 +16,22 @@ def free_port():
         return s.getsockname()[1]
 
 
+class CPUTime(float):
+    """CPU seconds (user + system) that also keeps the two apart."""
+
+    def __new__(cls, user, system):
+        value = super().__new__(cls, user + system)
+        value.user, value.system = user, system
+        return value
+
+
 def measured(command, timeout=300):
-    """Runs command to completion; returns (stdout, CPU seconds it used). Exits on failure."""
+    """Runs command to completion; returns (stdout, CPUTime it used). Exits on failure."""
     before = os.times()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = process.communicate(timeout=timeout)
     after = os.times()
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    cpu = CPUTime(after.children_user - before.children_user, after.children_system - before.children_system)
     if process.returncode not in (0, 1):
         sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{out}\n{err}")
     return out, cpu
