@@ -269,6 +269,18 @@ import Testing
         #expect(profile.publishedEvents.values.contains("order.created"))
     }
 
+    /// REST through the gateway alone: a mix of HTTP, which runs on Accord's own socket loops.
+    @Test func theShippedGatewayProfileIsRESTAlone() throws {
+        let path = Repository.root.appendingPathComponent("loadprofiles/shop-gateway.yaml").path
+        let profile = try LoadProfile.load(path: path)
+        #expect(profile.contracts?.name == "shop")
+        let transports = profile.mix.map { entry -> String in
+            guard case .contract(let call) = entry.target else { return "direct" }
+            return call.transport
+        }
+        #expect(transports == ["http", "http"])
+    }
+
     @Test func theShippedRollingRestartAccountsForTheShopsConsumers() throws {
         let path = Repository.root.appendingPathComponent("loadprofiles/shop-rolling-restart.yaml").path
         let profile = try LoadProfile.load(path: path)
