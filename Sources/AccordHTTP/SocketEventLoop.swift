@@ -50,7 +50,7 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
         /// The eventfd has been written and the loop has not drained it yet.
         var woken = false
         var stopping = false
-        /// The loop has ended: its descriptors are closed (the numbers may already name others).
+        /// The loop has ended: it takes no more tasks.
         var ended = false
     }
 
@@ -173,8 +173,8 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
         precondition(!inEventLoop, "on the socket loop's thread", file: file, line: line)
     }
 
-    /// Runs what is queued, fails the timers still pending (`EventLoopError.shutdown`), closes its
-    /// descriptors and ends the thread; then calls `callback` on `queue`.
+    /// Closes the sockets it watches, runs what is queued, fails the timers still pending
+    /// (`EventLoopError.shutdown`) and ends the thread; then calls `callback` on `queue`.
     public func shutdownGracefully(queue: DispatchQueue, _ callback: @escaping @Sendable (Error?) -> Void) {
         let first = stoppedCallbacks.withLock { callbacks -> Bool? in
             guard callbacks != nil else { return nil }
@@ -211,7 +211,12 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
         }
         slots[index].generation &+= 1
         slots[index].watcher = watcher
-        try control(EPOLL_CTL_ADD, fd, events)
+        do {
+            try control(EPOLL_CTL_ADD, fd, events)
+        } catch {
+            slots[index].watcher = nil
+            throw error
+        }
     }
 
     func change(_ fd: CInt, to events: UInt32) throws(IOError) {
