@@ -1,6 +1,7 @@
 @testable import AccordHTTP
 import AccordTestSupport
 import Foundation
+import NIOCore
 import Testing
 
 /// The load client against an HTTP/1.1 server nobody here wrote (Python's http.server), on both
@@ -42,6 +43,25 @@ import Testing
             let counts = await client.eventCounts()
             #expect(counts[.connectionCloseSeen] == 1)
             #expect(counts[.connected] == 2)
+            await client.shutdown()
+        }
+    }
+
+    /// A peer that reads a 16 MiB body only after a pause: the socket takes part of it, the rest
+    /// waits until it is writable again (NIO's pending writes; the socket loop's unsent bytes).
+    @Test(arguments: PoolLoop.allCases)
+    func sendsABodyThePeerIsSlowToRead(loop kind: PoolLoop) async throws {
+        try await Self.withPythonPeer { port in
+            let client = HTTPClient(
+                target: try HTTPTarget(host: "127.0.0.1", port: port),
+                configuration: .init(requestTimeout: .seconds(30)), eventLoop: kind.eventLoop)
+            let size = 16 << 20
+            let request = HTTPClientRequest(
+                method: .POST, path: "/sink", authority: client.target.authority,
+                body: ByteBuffer(repeating: UInt8(ascii: "x"), count: size))
+            let response = try await client.execute(request).result.get()
+            #expect(response.status == 200)
+            #expect(response.bodyText == #"{"received":\#(size)}"#)
             await client.shutdown()
         }
     }

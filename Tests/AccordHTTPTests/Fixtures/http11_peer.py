@@ -1,7 +1,10 @@
 """An HTTP/1.1 server nobody at Accord wrote (Python's http.server), for the load client's
-interop tests: keep-alive, a chunked body, and `Connection: close`. Prints READY <port>."""
+interop tests: keep-alive, a chunked body, `Connection: close`, and a sink that starts reading
+a large body only after a pause (with a small receive buffer), so the client's socket fills up
+and the request goes out in parts. Prints READY <port>."""
 import http.server
-import sys
+import socket
+import time
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -30,10 +33,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(body)
 
+    def do_POST(self):
+        time.sleep(0.5)
+        length = int(self.headers["Content-Length"])
+        received = 0
+        while received < length:
+            chunk = self.rfile.read(min(65536, length - received))
+            if not chunk:
+                break
+            received += len(chunk)
+        body = b'{"received":%d}' % received
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, *args):
         pass
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+class Server(http.server.ThreadingHTTPServer):
+    def server_bind(self):
+        # Accepted sockets inherit it: the client's sends stop being taken whole early on.
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        super().server_bind()
+
+
+server = Server(("127.0.0.1", 0), Handler)
 print(f"READY {server.server_address[1]}", flush=True)
 server.serve_forever()
