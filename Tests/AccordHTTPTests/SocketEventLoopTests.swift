@@ -58,10 +58,10 @@ import Testing
     @Test func aCancelledTimerFailsItsPromiseAndDoesNotRun() async throws {
         let loop = SocketEventLoop()
         let ran = Counter()
-        let scheduled = loop.scheduleTask(in: .milliseconds(50)) { ran.value.add(1, ordering: .relaxed) }
+        let scheduled = loop.scheduleTask(in: .milliseconds(300)) { ran.value.add(1, ordering: .relaxed) }
         scheduled.cancel()
         await #expect(throws: EventLoopError.cancelled) { try await scheduled.futureResult.get() }
-        try await loop.scheduleTask(in: .milliseconds(100)) {}.futureResult.get()
+        try await loop.scheduleTask(in: .milliseconds(500)) {}.futureResult.get()
         let runs = ran.value.load(ordering: .relaxed)
         #expect(runs == 0)
         await loop.shutdown()
