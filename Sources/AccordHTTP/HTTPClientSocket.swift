@@ -100,11 +100,8 @@ final class HTTPClientSocket: SocketWatcher, HTTPClientTransport {
     /// Closed by the connection, or by the peer or an error through `ready`.
     func close() {
         guard open else { return }
-        open = false
-        loop.unwatch(fd)
-        Glibc.close(fd)
+        release()
         connection.ended()
-        closed.succeed()
     }
 
     /// Closed as the connection closes itself, so what it reports reads as a close of its own.
@@ -137,11 +134,16 @@ final class HTTPClientSocket: SocketWatcher, HTTPClientTransport {
         guard let promise = connecting else { return }
         connecting = nil
         connectTimer?.cancel()
+        release()
+        promise.fail(error)
+    }
+
+    /// Gives the descriptor back; the socket's close future completes.
+    private func release() {
         open = false
         loop.unwatch(fd)
         Glibc.close(fd)
         closed.succeed()
-        promise.fail(error)
     }
 
     /// Sends what it can of `bytes`; false when the socket failed (it closes on the next turn, so

@@ -29,14 +29,29 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
         static func == (a: Timer, b: Timer) -> Bool { a.deadline == b.deadline && a.order == b.order }
     }
 
-    /// A scheduled task's body; nil once it ran or was cancelled. Touched on the loop only.
+    /// A scheduled task: it runs, or its promise fails (cancelled, the loop shut down), once.
+    /// Touched on the loop only.
     private final class TimerTask: @unchecked Sendable {
-        var body: (() -> Void)?
-        /// Fails the task's promise (cancelled, or the loop shut down).
-        let fail: (any Error) -> Void
-        init(body: @escaping () -> Void, fail: @escaping (any Error) -> Void) {
+        private var body: (() -> Void)?
+        private let failure: (any Error) -> Void
+        init(body: @escaping () -> Void, failure: @escaping (any Error) -> Void) {
             self.body = body
-            self.fail = fail
+            self.failure = failure
+        }
+
+        /// False when it had already run or failed.
+        @discardableResult
+        func run() -> Bool {
+            guard let body else { return false }
+            self.body = nil
+            body()
+            return true
+        }
+
+        func fail(_ error: any Error) {
+            guard body != nil else { return }
+            body = nil
+            failure(error)
         }
     }
 
@@ -144,7 +159,7 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
             body: {
                 do { promise.assumeIsolatedUnsafeUnchecked().succeed(try task()) } catch { promise.fail(error) }
             },
-            fail: { promise.fail($0) })
+            failure: { promise.fail($0) })
         let due = deadline.uptimeNanoseconds
         if inEventLoop {
             insert(timer, due: due)
@@ -152,11 +167,7 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
             execute { self.insert(timer, due: due) }
         }
         return Scheduled(promise: promise) { [self] in
-            let cancel: @Sendable () -> Void = {
-                guard timer.body != nil else { return }
-                timer.body = nil
-                timer.fail(EventLoopError.cancelled)
-            }
+            let cancel: @Sendable () -> Void = { timer.fail(EventLoopError.cancelled) }
             if inEventLoop { cancel() } else { execute(cancel) }
         }
     }
@@ -300,12 +311,7 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
     private func runDueTimers(now: UInt64) -> Bool {
         var ran = false
         while let next = timers.min, next.deadline <= now {
-            let timer = timers.removeMin()
-            if let body = timer.task.body {
-                timer.task.body = nil
-                body()
-                ran = true
-            }
+            if timers.removeMin().task.run() { ran = true }
         }
         return ran
     }
@@ -345,11 +351,7 @@ public final class SocketEventLoop: EventLoop, @unchecked Sendable {
             rounds += 1
             for slot in slots { slot.watcher?.loopStopping() }
             runLocalTasks()
-            while let timer = timers.popMin() {
-                guard timer.task.body != nil else { continue }
-                timer.task.body = nil
-                timer.task.fail(EventLoopError.shutdown)
-            }
+            while let timer = timers.popMin() { timer.task.fail(EventLoopError.shutdown) }
             let quiet = local.isEmpty && timers.isEmpty && !slots.contains { $0.watcher != nil }
             let ended = inbox.withLock { inbox -> Bool in
                 guard (quiet && inbox.tasks.isEmpty) || rounds >= 1000 else {

@@ -4,7 +4,8 @@ import NIOCore
 import Synchronization
 import Testing
 
-@Suite struct SocketEventLoopTests {
+/// A lost wakeup would leave a test waiting: the time limit makes it fail instead.
+@Suite(.timeLimit(.minutes(1))) struct SocketEventLoopTests {
     /// Appends from the loop only; read back through the loop.
     final class Log: @unchecked Sendable {
         var entries: [String] = []
